@@ -1,0 +1,122 @@
+"""The `gatehouse` command: set up an instance, serve it; every command takes --instance."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import FlaskGroup
+
+from app import instance as instances
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8080
+
+instance_option = click.option(
+    "--instance",
+    "instance_dir",
+    envvar="GATEHOUSE_INSTANCE",
+    default="instance",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The instance folder (or set GATEHOUSE_INSTANCE).",
+)
+host_option = click.option("--host", default=DEFAULT_HOST, show_default=True, help="Address to listen on.")
+port_option = click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(1, 65535))
+
+
+def _print_recovery_words(words: list[str]) -> None:
+    click.echo(
+        "\nRECOVERY KEY: shown once, never stored. Write these 24 words on paper and keep them\n"
+        "somewhere safe and offline. They open every compartment of this event if every staff\n"
+        "key is lost; anyone who holds them can read everything.\n"
+    )
+    for row in range(0, len(words), 6):
+        click.echo("    " + " ".join(f"{word:<9}" for word in words[row : row + 6]).rstrip())
+    click.echo()
+
+
+def _set_up(instance_dir: Path, event_source: str) -> None:
+    try:
+        words = instances.create_instance(instance_dir, event_source)
+    except instances.InstanceExists as error:
+        raise click.ClickException(str(error)) from None
+    except ValueError as error:  # EventDefinitionError names the field at fault
+        raise click.ClickException(f"the event definition is not valid: {error}") from None
+    click.echo(f"Created a Gatehouse instance in {instance_dir.resolve()}")
+    _print_recovery_words(words)
+
+
+def _serve(instance_dir: Path, host: str, port: int) -> None:
+    import waitress
+
+    from app import MAX_BODY_BYTES, create_app
+
+    app = create_app({"INSTANCE_DIR": instance_dir})
+    click.echo(f"Gatehouse is serving {app.extensions['gatehouse'].event.id} at http://{host}:{port}/")
+    click.echo("Press Ctrl+C to stop.")
+    sys.stdout.flush()
+    waitress.serve(
+        app,
+        host=host,
+        port=port,
+        ident="",  # no Server header
+        # Refuse oversized bodies unread, and never spill a request body to a temporary file.
+        max_request_body_size=MAX_BODY_BYTES,
+        inbuf_overflow=MAX_BODY_BYTES + 1,
+        clear_untrusted_proxy_headers=True,
+        expose_tracebacks=False,
+        _quiet=True,
+    )
+
+
+@click.command()
+@instance_option
+@host_option
+@port_option
+def demo(instance_dir: Path, host: str, port: int) -> None:
+    """Set up the demo event on first run, then serve it."""
+    if not instances.exists(instance_dir):
+        from app.event import demo_event_source
+
+        _set_up(instance_dir, demo_event_source())
+    _serve(instance_dir, host, port)
+
+
+@click.command()
+@instance_option
+@click.option("--event", "event_file", required=True, type=click.File("r", encoding="utf-8"), help="Event TOML file.")
+def init(instance_dir: Path, event_file) -> None:
+    """Set up a new instance for the event defined in a TOML file."""
+    _set_up(instance_dir, event_file.read())
+
+
+@click.command()
+@instance_option
+@host_option
+@port_option
+def serve(instance_dir: Path, host: str, port: int) -> None:
+    """Serve an instance that has been set up."""
+    if not instances.exists(instance_dir):
+        raise click.ClickException(f"no Gatehouse instance in {instance_dir.resolve()}: run 'gatehouse init' first")
+    _serve(instance_dir, host, port)
+
+
+commands = (demo, init, serve)
+
+
+def _create_app():
+    from app import create_app
+
+    return create_app()
+
+
+# Flask's development server is left out on purpose: it logs every visitor's address and time.
+cli = FlaskGroup(name="gatehouse", create_app=_create_app, add_default_commands=False, add_version_option=False)
+for _command in commands:
+    cli.add_command(_command)
+
+
+def main() -> None:
+    cli.main()

@@ -1,0 +1,10 @@
+"""Days, never times: the only resolution at which Gatehouse records when something happened."""
+
+from __future__ import annotations
+
+import datetime
+
+
+def today() -> str:
+    """Today's date in UTC, as YYYY-MM-DD."""
+    return datetime.datetime.now(datetime.timezone.utc).date().isoformat()

@@ -1,0 +1,86 @@
+"""The SQLCipher database: opened with the instance's raw key, one connection per request."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+
+import sqlcipher3
+from flask import Flask, current_app, g
+
+DATABASE_FILE = "gatehouse.db"
+IntegrityError = sqlcipher3.IntegrityError
+Connection = sqlcipher3.Connection
+
+
+class DatabaseKeyError(RuntimeError):
+    """The key does not open this database file."""
+
+
+def connect(path: Path, key: bytes) -> Connection:
+    """Open the database with a raw 32-byte key: no per-connection passphrase derivation."""
+    connection = sqlcipher3.connect(str(path), timeout=10.0, isolation_level=None, check_same_thread=True)
+    connection.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+    try:
+        connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlcipher3.DatabaseError:
+        connection.close()
+        raise DatabaseKeyError("the instance key does not open its database") from None
+    connection.execute("PRAGMA foreign_keys = ON")
+    # Deleted values are overwritten in the file, not left in free pages.
+    connection.execute("PRAGMA secure_delete = ON")
+    # An acknowledged registration must survive a crash or power cut.
+    connection.execute("PRAGMA synchronous = FULL")
+    return connection
+
+
+@contextlib.contextmanager
+def transaction(connection: Connection) -> Iterator[Connection]:
+    """One write transaction, taken at once so concurrent writers queue instead of deadlocking."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        yield connection
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
+
+
+def migrate(connection: Connection) -> int:
+    """Apply the numbered migrations newer than the file's user_version; return the version."""
+    connection.execute("PRAGMA journal_mode = WAL")
+    version = connection.execute("PRAGMA user_version").fetchone()[0]
+    for number, sql in _migrations():
+        if number > version:
+            connection.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
+            version = number
+    return version
+
+
+def _migrations() -> list[tuple[int, str]]:
+    found = []
+    for entry in resources.files("app").joinpath("migrations").iterdir():
+        match = re.fullmatch(r"(\d{4})_\w+\.sql", entry.name)
+        if match:
+            found.append((int(match.group(1)), entry.read_text("utf-8")))
+    return sorted(found)
+
+
+def get_db() -> Connection:
+    """The request's connection, opened on first use and closed at teardown."""
+    if "db" not in g:
+        g.db = current_app.extensions["gatehouse"].connect()
+    return g.db
+
+
+def _close_db(_error: BaseException | None) -> None:
+    connection = g.pop("db", None)
+    if connection is not None:
+        connection.close()
+
+
+def init_app(app: Flask) -> None:
+    app.teardown_appcontext(_close_db)

@@ -1,0 +1,217 @@
+"""An event's definition, read from TOML: what it is, its compartments and its form fields."""
+
+from __future__ import annotations
+
+import datetime
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+FIELD_TYPES = ("text", "textarea", "email", "date", "choice")
+_KEY = re.compile(r"[a-z][a-z0-9_]{0,39}")
+DEFAULT_MAX_LENGTH = {"text": 200, "textarea": 2000, "email": 254, "date": 10, "choice": 100}
+
+
+class EventDefinitionError(ValueError):
+    """The event TOML breaks a rule; the message names the part at fault."""
+
+
+class Text:
+    """Text an organiser wrote, in one or several languages ({"en": ..., "es": ...})."""
+
+    def __init__(self, value: str | Mapping[str, str], where: str) -> None:
+        if isinstance(value, str):
+            value = {"en": value}
+        if not isinstance(value, Mapping) or "en" not in value or not all(isinstance(v, str) for v in value.values()):
+            raise EventDefinitionError(f"{where}: give a text, or a table of texts by language with at least 'en'")
+        self._by_language = dict(value)
+
+    def __call__(self, language: str) -> str:
+        return self._by_language.get(language) or self._by_language["en"]
+
+
+@dataclass(frozen=True)
+class Compartment:
+    name: str
+    label: Text
+    purpose: Text
+    readers: Text
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str
+    label: Text
+    help: Text | None
+    type: str
+    required: bool
+    compartment: str
+    max_length: int
+    retain_days_after_event: int
+    after_approval: bool
+    choices: tuple[tuple[str, Text], ...]
+
+
+@dataclass(frozen=True)
+class Event:
+    id: str
+    name: Text
+    organiser: Text
+    description: Text
+    location: Text
+    starts: datetime.date
+    ends: datetime.date
+    contact: Text
+    invitation_required: bool
+    compartments: tuple[Compartment, ...]
+    fields: tuple[Field, ...]
+
+    def registration_fields(self) -> tuple[Field, ...]:
+        """The fields asked at registration; follow-up fields wait for approval."""
+        return tuple(field for field in self.fields if not field.after_approval)
+
+    def compartment(self, name: str) -> Compartment:
+        return next(c for c in self.compartments if c.name == name)
+
+    def destroyed_on(self, field: Field) -> datetime.date:
+        """The day a field's values are destroyed under its retention rule."""
+        return self.ends + datetime.timedelta(days=field.retain_days_after_event)
+
+
+def load_event(source: str) -> Event:
+    """Parse and check an event definition; EventDefinitionError names what is wrong."""
+    try:
+        data = tomllib.loads(source)
+    except tomllib.TOMLDecodeError as error:
+        raise EventDefinitionError(f"the event file is not valid TOML: {error}") from None
+    return _event(data)
+
+
+def demo_event_source() -> str:
+    return resources.files("app").joinpath("events/demo.toml").read_text("utf-8")
+
+
+def _event(data: dict[str, Any]) -> Event:
+    info = _table(data, "event", "the file")
+    event_id = _required(info, "id", str, "[event]")
+    if not _KEY.fullmatch(event_id.replace("-", "_")):
+        raise EventDefinitionError("[event] id: use lowercase letters, digits and hyphens")
+    starts = _required(info, "starts", datetime.date, "[event]")
+    ends = _required(info, "ends", datetime.date, "[event]")
+    if ends < starts:
+        raise EventDefinitionError("[event] ends: the event cannot end before it starts")
+
+    compartments = tuple(_compartment(entry, i) for i, entry in enumerate(_list(data, "compartments")))
+    names = [c.name for c in compartments]
+    if not compartments or len(set(names)) != len(names):
+        raise EventDefinitionError("[[compartments]]: define at least one, each with a distinct name")
+
+    fields = tuple(_field(entry, i, set(names)) for i, entry in enumerate(_list(data, "fields")))
+    keys = [f.key for f in fields]
+    if len(set(keys)) != len(keys):
+        raise EventDefinitionError("[[fields]]: two fields share a key")
+    if not any(not f.after_approval for f in fields):
+        raise EventDefinitionError("[[fields]]: at least one field must be asked at registration")
+
+    return Event(
+        id=event_id,
+        name=Text(_required(info, "name", (str, dict), "[event]"), "[event] name"),
+        organiser=Text(_required(info, "organiser", (str, dict), "[event]"), "[event] organiser"),
+        description=Text(_required(info, "description", (str, dict), "[event]"), "[event] description"),
+        location=Text(_required(info, "location", (str, dict), "[event]"), "[event] location"),
+        contact=Text(_required(info, "contact", (str, dict), "[event]"), "[event] contact"),
+        starts=starts,
+        ends=ends,
+        invitation_required=bool(info.get("invitation_required", False)),
+        compartments=compartments,
+        fields=fields,
+    )
+
+
+def _compartment(entry: Any, position: int) -> Compartment:
+    where = f"[[compartments]] #{position + 1}"
+    if not isinstance(entry, dict):
+        raise EventDefinitionError(f"{where}: expected a table")
+    name = _required(entry, "name", str, where)
+    if not _KEY.fullmatch(name):
+        raise EventDefinitionError(f"{where} name: use lowercase letters, digits and underscores")
+    where = f"compartment '{name}'"
+    return Compartment(
+        name=name,
+        label=Text(_required(entry, "label", (str, dict), where), f"{where} label"),
+        purpose=Text(_required(entry, "purpose", (str, dict), where), f"{where} purpose"),
+        readers=Text(_required(entry, "readers", (str, dict), where), f"{where} readers"),
+    )
+
+
+def _field(entry: Any, position: int, compartments: set[str]) -> Field:
+    where = f"[[fields]] #{position + 1}"
+    if not isinstance(entry, dict):
+        raise EventDefinitionError(f"{where}: expected a table")
+    key = _required(entry, "key", str, where)
+    if not _KEY.fullmatch(key):
+        raise EventDefinitionError(f"{where} key: use lowercase letters, digits and underscores")
+    where = f"field '{key}'"
+    field_type = entry.get("type", "text")
+    if field_type not in FIELD_TYPES:
+        raise EventDefinitionError(f"{where} type: one of {', '.join(FIELD_TYPES)}")
+    compartment = _required(entry, "compartment", str, where)
+    if compartment not in compartments:
+        raise EventDefinitionError(f"{where} compartment: '{compartment}' is not defined")
+    max_length = entry.get("max_length", DEFAULT_MAX_LENGTH[field_type])
+    if not isinstance(max_length, int) or not 1 <= max_length <= 4000:
+        raise EventDefinitionError(f"{where} max_length: a whole number from 1 to 4000")
+    retain = _required(entry, "retain_days_after_event", int, where)
+    if retain < 0:
+        raise EventDefinitionError(f"{where} retain_days_after_event: cannot be negative")
+    choices = tuple(_choices(entry.get("choices"), where)) if field_type == "choice" else ()
+    if field_type == "choice" and not choices:
+        raise EventDefinitionError(f"{where} choices: a choice field needs choices")
+    help_text = entry.get("help")
+    return Field(
+        key=key,
+        label=Text(_required(entry, "label", (str, dict), where), f"{where} label"),
+        help=Text(help_text, f"{where} help") if help_text is not None else None,
+        type=field_type,
+        required=bool(entry.get("required", False)),
+        compartment=compartment,
+        max_length=max_length,
+        retain_days_after_event=retain,
+        after_approval=bool(entry.get("after_approval", False)),
+        choices=choices,
+    )
+
+
+def _choices(raw: Any, where: str):
+    if not isinstance(raw, list):
+        raise EventDefinitionError(f"{where} choices: a list of {{ value = ..., label = ... }}")
+    for item in raw:
+        if not isinstance(item, dict) or not isinstance(item.get("value"), str):
+            raise EventDefinitionError(f"{where} choices: each needs a value and a label")
+        yield item["value"], Text(item.get("label", item["value"]), f"{where} choice label")
+
+
+def _table(data: dict[str, Any], name: str, where: str) -> dict[str, Any]:
+    value = data.get(name)
+    if not isinstance(value, dict):
+        raise EventDefinitionError(f"{where}: missing the [{name}] table")
+    return value
+
+
+def _list(data: dict[str, Any], name: str) -> list[Any]:
+    value = data.get(name, [])
+    if not isinstance(value, list):
+        raise EventDefinitionError(f"[[{name}]]: expected an array of tables")
+    return value
+
+
+def _required(table: dict[str, Any], name: str, kind: type | tuple[type, ...], where: str) -> Any:
+    value = table.get(name)
+    if value is None:
+        raise EventDefinitionError(f"{where}: '{name}' is missing")
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise EventDefinitionError(f"{where} {name}: wrong type")
+    return value

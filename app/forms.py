@@ -1,0 +1,131 @@
+"""The registration form, built from the event's fields, with every check answered in the person's language."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Callable, Iterable
+from functools import cache
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, Field, HiddenField, RadioField, StringField, TextAreaField, ValidationError
+from wtforms.validators import InputRequired, Length, Optional
+
+import crypto
+from app.event import Event
+from app.event import Field as EventField
+
+# Control characters other than tab and newlines, and the replacement character that
+# stands where the browser sent bytes that were not UTF-8.
+_UNREADABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def _readable(_form: FlaskForm, field: Field) -> None:
+    if isinstance(field.data, str) and _UNREADABLE.search(field.data):
+        raise ValidationError(_l("This contains characters that could not be read. Please type it again."))
+
+
+def _email(_form: FlaskForm, field: Field) -> None:
+    if field.data and not _EMAIL.fullmatch(field.data):
+        raise ValidationError(_l("This does not look like an email address."))
+
+
+def _date(_form: FlaskForm, field: Field) -> None:
+    if field.data:
+        try:
+            datetime.date.fromisoformat(field.data)
+        except ValueError:
+            raise ValidationError(_l("Please give a date as year-month-day, for example 2027-05-04.")) from None
+
+
+def _one_of(values: Iterable[str]) -> Callable[[FlaskForm, Field], None]:
+    allowed = frozenset(values)
+
+    def check(_form: FlaskForm, field: Field) -> None:
+        if field.data and field.data not in allowed:
+            raise ValidationError(_l("Please choose one of the options."))
+
+    return check
+
+
+def _strip(value: object) -> object:
+    return value.strip().replace("\r\n", "\n") if isinstance(value, str) else value
+
+
+def _form_field(field: EventField, language: str) -> Field:
+    presence = InputRequired(_l("Please fill in this field.")) if field.required else Optional()
+    checks = [presence, Length(max=field.max_length, message=_l("Please keep this under %(max)d characters.")), _readable]
+    options = {
+        "label": field.label(language),
+        "description": field.help(language) if field.help else "",
+        "filters": [_strip],
+    }
+    if field.type == "choice":
+        if field.required:
+            checks[0] = InputRequired(_l("Please choose one of the options."))
+        checks.append(_one_of(value for value, _label in field.choices))
+        choices = [(value, label(language)) for value, label in field.choices]
+        return RadioField(choices=choices, validate_choice=False, validators=checks, **options)
+    if field.type == "textarea":
+        return TextAreaField(validators=checks, **options)
+    if field.type == "email":
+        checks.append(_email)
+    if field.type == "date":
+        checks.append(_date)
+    input_type = {"email": "email", "date": "date"}.get(field.type, "text")
+    return StringField(validators=checks, render_kw={"type": input_type}, **options)
+
+
+@cache
+def registration_form_class(event: Event, language: str) -> type[FlaskForm]:
+    """A form class per event and language; labels are the organiser's words in that language."""
+    attributes: dict[str, object] = {field.key: _form_field(field, language) for field in event.registration_fields()}
+    attributes["submission"] = HiddenField()
+    attributes["consent"] = BooleanField(
+        _l("I agree that the organisers keep what I typed, encrypted, as this page explains."),
+        validators=[InputRequired(_l("To register, please tick this box."))],
+    )
+    return type("RegistrationForm", (FlaskForm,), attributes)
+
+
+def validate_registration(form: FlaskForm) -> bool:
+    """Check a sent registration form; on failure every problem carries a message for the person.
+
+    A resent form keeps its submission token so it is still recognised; a missing or
+    forged one is replaced, so the next send can go through.
+    """
+    valid = form.validate()
+    if not crypto.is_submission_token(form.submission.data or ""):
+        form.submission.data = crypto.new_submission_token()
+        form.submission.errors = [_("This form could not be matched. Please check your answers and send it again.")]
+        valid = False
+    if form.csrf_token.errors:
+        form.csrf_token.errors = [
+            _(
+                "This page was open too long, or your browser did not send its security check."
+                " Please check your answers and send the form again."
+            )
+        ]
+    return valid
+
+
+def input_attributes(field: Field, rule: EventField) -> dict[str, object]:
+    """HTML attributes of one input: browser-side limits (no script needed) and error descriptions."""
+    attributes: dict[str, object] = {"required": rule.required}
+    if rule.type in ("text", "textarea", "email"):
+        attributes["maxlength"] = rule.max_length
+    described_by = [f"{field.id}-hint"] if field.description else []
+    if field.errors:
+        attributes["aria-invalid"] = "true"
+        described_by.append(f"{field.id}-error")
+    if described_by:
+        attributes["aria-describedby"] = " ".join(described_by)
+    return attributes
+
+
+def event_values(form: FlaskForm, event: Event) -> dict[str, str]:
+    """The typed values of the event's registration fields, by field key."""
+    return {field.key: form[field.key].data or "" for field in event.registration_fields()}

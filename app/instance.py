@@ -1,0 +1,131 @@
+"""An instance folder: its secret, its SQLCipher database, its keys and its event."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from nacl.signing import SigningKey
+
+import crypto
+from app import db
+from app.days import today
+from app.event import Event, load_event
+
+SECRET_FILE = "secret.key"
+
+
+class InstanceMissing(RuntimeError):
+    """No instance has been set up in this folder yet."""
+
+
+class InstanceExists(RuntimeError):
+    """An instance is already set up in this folder; setting up again would destroy it."""
+
+
+@dataclass(frozen=True)
+class Instance:
+    """What a running server holds of an instance: keys that open the database, and public keys only."""
+
+    path: Path
+    secrets: crypto.InstanceSecrets
+    event: Event
+    compartment_public_keys: dict[str, bytes]
+
+    @property
+    def database_path(self) -> Path:
+        return self.path / db.DATABASE_FILE
+
+    def connect(self) -> db.Connection:
+        return db.connect(self.database_path, self.secrets.database_key)
+
+
+def exists(path: Path) -> bool:
+    return (path / SECRET_FILE).exists()
+
+
+def open_instance(path: Path) -> Instance:
+    """Open an instance that has been set up, applying any pending migration."""
+    path = path.resolve()
+    if not exists(path):
+        raise InstanceMissing(f"no Gatehouse instance in {path}")
+    secrets = crypto.derive_instance_secrets((path / SECRET_FILE).read_bytes())
+    connection = db.connect(path / db.DATABASE_FILE, secrets.database_key)
+    try:
+        db.migrate(connection)
+        event_id, definition = connection.execute("SELECT id, definition FROM events").fetchone()
+        public_keys = dict(
+            connection.execute("SELECT name, public_key FROM compartments WHERE event_id = ?", (event_id,))
+        )
+    finally:
+        connection.close()
+    return Instance(path, secrets, load_event(definition), public_keys)
+
+
+def create_instance(path: Path, event_source: str) -> list[str]:
+    """Set up a new instance for one event; return the recovery words, which are not kept anywhere.
+
+    The compartment private keys are sealed to the recovery key alone: the server
+    never holds a key that opens what it stores.
+    """
+    path = path.resolve()
+    event = load_event(event_source)  # fail on a bad definition before writing anything
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    master = crypto.new_master_secret()
+    try:
+        descriptor = os.open(path / SECRET_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise InstanceExists(f"a Gatehouse instance already exists in {path}") from None
+    with os.fdopen(descriptor, "wb") as secret_file:
+        secret_file.write(master)
+        secret_file.flush()
+        os.fsync(secret_file.fileno())
+
+    try:
+        return _set_up_database(path, event, event_source, crypto.derive_instance_secrets(master))
+    except BaseException:
+        # A half-made instance would be reopened as if whole: remove what was written.
+        for name in (SECRET_FILE, db.DATABASE_FILE, f"{db.DATABASE_FILE}-wal", f"{db.DATABASE_FILE}-shm"):
+            (path / name).unlink(missing_ok=True)
+        raise
+
+
+def _set_up_database(path: Path, event: Event, event_source: str, secrets: crypto.InstanceSecrets) -> list[str]:
+    recovery_key = crypto.new_key_pair()
+    connection = db.connect(path / db.DATABASE_FILE, secrets.database_key)
+    try:
+        db.migrate(connection)
+        with db.transaction(connection):
+            _store_instance_keys(connection)
+            connection.execute(
+                "INSERT INTO events (id, definition, recovery_public_key, created_day) VALUES (?, ?, ?, ?)",
+                (event.id, event_source, bytes(recovery_key.public_key), today()),
+            )
+            for compartment in event.compartments:
+                compartment_key = crypto.new_key_pair()
+                connection.execute(
+                    "INSERT INTO compartments (event_id, name, public_key, private_key_sealed_to_recovery)"
+                    " VALUES (?, ?, ?, ?)",
+                    (
+                        event.id,
+                        compartment.name,
+                        bytes(compartment_key.public_key),
+                        crypto.seal_to(recovery_key.public_key, bytes(compartment_key)),
+                    ),
+                )
+    finally:
+        connection.close()
+    return crypto.recovery_words(recovery_key)
+
+
+def _store_instance_keys(connection: db.Connection) -> None:
+    signing_key = SigningKey.generate()
+    bundle_key = crypto.new_key_pair()
+    connection.executemany(
+        "INSERT INTO instance_keys (purpose, public_key, private_key) VALUES (?, ?, ?)",
+        [
+            ("signing", bytes(signing_key.verify_key), bytes(signing_key)),
+            ("bundle", bytes(bundle_key.public_key), bytes(bundle_key)),
+        ],
+    )

@@ -1,0 +1,103 @@
+"""Registering a participant: seal the values, store the record once, hand back a receipt."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import crypto
+from app import db
+from app.days import today
+from app.instance import Instance
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the participant is shown: the name staff will use, and the codename to come back with."""
+
+    pseudonym: str
+    codename: str
+    repeated: bool  # True when this form had already been received
+
+
+def register(
+    connection: db.Connection, instance: Instance, submission_token: str, values: Mapping[str, str]
+) -> Receipt:
+    """Store one registration of ``values`` (field key -> text), or find the one this form already made.
+
+    Every field asked at registration is sealed, empty or not, so that which optional
+    fields someone filled in is not visible to whoever holds the database.
+    """
+    event = instance.event
+    submission = crypto.submission_lookup(instance.secrets.submission_lookup_key, submission_token)
+    codename = crypto.codename_for_submission(instance.secrets.receipt_key, submission_token)
+    existing = _pseudonym_for_submission(connection, submission)
+    if existing is not None:
+        return Receipt(existing, codename, repeated=True)
+
+    registration_id = secrets.token_hex(16)
+    by_compartment: dict[str, dict[str, str]] = {}
+    for field in event.registration_fields():
+        by_compartment.setdefault(field.compartment, {})[field.key] = values.get(field.key, "")
+    sealed = crypto.seal_registration(event.id, registration_id, instance.compartment_public_keys, by_compartment)
+    codename_lookup = crypto.codename_lookup(instance.secrets.codename_lookup_key, codename)
+
+    try:
+        with db.transaction(connection):
+            pseudonym = _free_pseudonym(connection, event.id)
+            connection.execute(
+                "INSERT INTO registrations (id, event_id, pseudonym, status, submitted_day, codename_lookup,"
+                " submission_lookup) VALUES (?, ?, ?, 'submitted', ?, ?, ?)",
+                (registration_id, event.id, pseudonym, today(), codename_lookup, submission),
+            )
+            store_sealed_parts(connection, registration_id, sealed)
+    except db.IntegrityError:
+        # The same form arrived twice at once: the other request stored it.
+        existing = _pseudonym_for_submission(connection, submission)
+        if existing is None:
+            raise
+        return Receipt(existing, codename, repeated=True)
+    return Receipt(pseudonym, codename, repeated=False)
+
+
+def store_sealed_parts(connection: db.Connection, registration_id: str, sealed: crypto.SealedRecord) -> None:
+    for part in sealed.parts:
+        data_key_id = secrets.token_hex(16)
+        connection.execute(
+            "INSERT INTO data_keys (id, registration_id, compartment, sealed_data_key) VALUES (?, ?, ?, ?)",
+            (data_key_id, registration_id, part.compartment, part.sealed_data_key),
+        )
+        connection.executemany(
+            "INSERT INTO field_values (registration_id, field_key, data_key_id, ciphertext) VALUES (?, ?, ?, ?)",
+            [(registration_id, key, data_key_id, ciphertext) for key, ciphertext in part.ciphertexts.items()],
+        )
+
+
+def load_sealed_record(connection: db.Connection, registration_id: str) -> crypto.SealedRecord:
+    """Everything stored of one registration's values, as the crypto library reads it."""
+    parts = []
+    for data_key_id, compartment, sealed_data_key in connection.execute(
+        "SELECT id, compartment, sealed_data_key FROM data_keys WHERE registration_id = ? ORDER BY id",
+        (registration_id,),
+    ):
+        ciphertexts = dict(
+            connection.execute("SELECT field_key, ciphertext FROM field_values WHERE data_key_id = ?", (data_key_id,))
+        )
+        parts.append(crypto.SealedPart(compartment, sealed_data_key, ciphertexts))
+    return crypto.SealedRecord(tuple(parts))
+
+
+def _pseudonym_for_submission(connection: db.Connection, submission: bytes) -> str | None:
+    row = connection.execute("SELECT pseudonym FROM registrations WHERE submission_lookup = ?", (submission,)).fetchone()
+    return row[0] if row else None
+
+
+def _free_pseudonym(connection: db.Connection, event_id: str) -> str:
+    while True:
+        pseudonym = crypto.new_pseudonym()
+        taken = connection.execute(
+            "SELECT 1 FROM registrations WHERE event_id = ? AND pseudonym = ?", (event_id, pseudonym)
+        ).fetchone()
+        if not taken:
+            return pseudonym

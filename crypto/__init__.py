@@ -1,0 +1,56 @@
+"""Gatehouse cryptography: sealing records to compartments, names, key derivation.
+
+This package is a pure library: it imports nothing from the web application.
+"""
+
+from crypto.errors import CryptoError, InvalidCodename, InvalidRecoveryWords, RecordTampered
+from crypto.kdf import InstanceSecrets, derive_instance_secrets, new_master_secret
+from crypto.keys import (
+    PrivateKey,
+    PublicKey,
+    new_key_pair,
+    open_sealed,
+    private_key_from_recovery_words,
+    recovery_words,
+    seal_to,
+)
+from crypto.names import (
+    CODENAME_WORD_COUNT,
+    codename_for_submission,
+    codename_lookup,
+    is_submission_token,
+    new_pseudonym,
+    new_submission_token,
+    normalise_codename,
+    submission_lookup,
+)
+from crypto.records import SealedPart, SealedRecord, open_registration, seal_registration
+
+__all__ = [
+    "CODENAME_WORD_COUNT",
+    "CryptoError",
+    "InstanceSecrets",
+    "InvalidCodename",
+    "InvalidRecoveryWords",
+    "PrivateKey",
+    "PublicKey",
+    "RecordTampered",
+    "SealedPart",
+    "SealedRecord",
+    "codename_for_submission",
+    "codename_lookup",
+    "is_submission_token",
+    "derive_instance_secrets",
+    "new_key_pair",
+    "new_master_secret",
+    "new_pseudonym",
+    "new_submission_token",
+    "normalise_codename",
+    "open_registration",
+    "open_sealed",
+    "private_key_from_recovery_words",
+    "recovery_words",
+    "seal_registration",
+    "seal_to",
+    "submission_lookup",
+]

@@ -1,0 +1,114 @@
+"""Fixtures: a real instance in a temporary folder, with a real SQLCipher database."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from app import create_app
+from app.event import demo_event_source
+from app.instance import create_instance
+
+
+@dataclass
+class DemoInstance:
+    path: Path
+    recovery_words: list[str]
+
+
+@pytest.fixture
+def demo_instance(tmp_path: Path) -> DemoInstance:
+    path = tmp_path / "instance"
+    return DemoInstance(path, create_instance(path, demo_event_source()))
+
+
+@pytest.fixture
+def app(demo_instance: DemoInstance):
+    return create_app({"INSTANCE_DIR": demo_instance.path, "TESTING": True})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+_HIDDEN = re.compile(r'<input[^>]*\bname="(csrf_token|submission)"[^>]*\bvalue="([^"]*)"')
+
+
+def hidden_fields(html: str) -> dict[str, str]:
+    """The hidden inputs (CSRF token, submission token) of a form page."""
+    return {name: value for name, value in _HIDDEN.findall(html)}
+
+
+def valid_answers(**overrides: str) -> dict[str, str]:
+    answers = {
+        "full_name": "Ana Example",
+        "badge_name": "Ana",
+        "organisation": "Example Collective",
+        "country": "Examplestan",
+        "safe_contact": "signal: example",
+        "track": "digital-security",
+        "diet": "vegan",
+        "access_needs": "",
+        "photo_consent": "no-face",
+        "safety_notes": "",
+        "consent": "y",
+    }
+    answers.update(overrides)
+    return answers
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    url: str
+    process: subprocess.Popen
+    output: Path
+    temp_dir: Path
+
+    def printed(self) -> bytes:
+        return self.output.read_bytes()
+
+
+@pytest.fixture
+def live_server(demo_instance: DemoInstance, tmp_path: Path):
+    """`gatehouse serve` in its own process: waitress on loopback, the production configuration."""
+    port = free_port()
+    output = tmp_path / "server-output.log"
+    temp_dir = tmp_path / "server-tmp"
+    temp_dir.mkdir()
+    with output.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "app", "serve", "--instance", str(demo_instance.path), "--port", str(port)],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1", "TMPDIR": str(temp_dir)},
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(url + "/", timeout=2).read()
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError("the server did not start:\n" + output.read_text(errors="replace"))
+            time.sleep(0.1)
+    yield LiveServer(url, process, output, temp_dir)
+    process.terminate()
+    process.wait(timeout=10)
