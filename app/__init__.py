@@ -11,6 +11,7 @@ from flask import Flask, abort, current_app
 
 from app import db, errors, headers, i18n, instance
 from app.forms import input_attributes
+from app.request import GatehouseRequest
 
 # Largest body a browser can send from any Gatehouse form, with room to spare:
 # anything larger is refused before it is parsed.
@@ -30,6 +31,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     config = dict(config or {})
     instance_dir = Path(config.pop("INSTANCE_DIR", None) or default_instance_dir()).resolve()
     app = Flask(__name__, instance_path=str(instance_dir))
+    app.request_class = GatehouseRequest
     app.config.update(
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
         MAX_FORM_MEMORY_SIZE=MAX_BODY_BYTES,
@@ -47,7 +49,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if loaded is not None and not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = loaded.secrets.session_key
 
-    db.init_app(app)
+    db.init_app(app, loaded.connect if loaded else None)
     headers.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib import resources
 from pathlib import Path
 
@@ -82,5 +82,9 @@ def _close_db(_error: BaseException | None) -> None:
         connection.close()
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, open_connection: Callable[[], Connection] | None) -> None:
     app.teardown_appcontext(_close_db)
+    if open_connection is not None:
+        # Closing the last connection to a WAL database checkpoints it; one idle connection held for
+        # the application's life lets each request close its own cheaply. Auto-checkpoints still run.
+        app.extensions["gatehouse.wal_holder"] = open_connection()

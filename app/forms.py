@@ -11,7 +11,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, HiddenField, RadioField, StringField, TextAreaField, ValidationError
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
 
 import crypto
 from app.event import Event
@@ -56,7 +57,8 @@ def _strip(value: object) -> object:
 
 
 def _form_field(field: EventField, language: str) -> Field:
-    presence = InputRequired(_l("Please fill in this field.")) if field.required else Optional()
+    # DataRequired looks at the value after stripping: spaces alone are not an answer.
+    presence = DataRequired(_l("Please fill in this field.")) if field.required else Optional()
     checks = [presence, Length(max=field.max_length, message=_l("Please keep this under %(max)d characters.")), _readable]
     options = {
         "label": field.label(language),
@@ -65,9 +67,9 @@ def _form_field(field: EventField, language: str) -> Field:
     }
     if field.type == "choice":
         if field.required:
-            checks[0] = InputRequired(_l("Please choose one of the options."))
+            checks[0] = DataRequired(_l("Please choose one of the options."))
         checks.append(_one_of(value for value, _label in field.choices))
-        choices = [(value, label(language)) for value, label in field.choices]
+        choices = [SelectChoice(value, label(language)) for value, label in field.choices]
         return RadioField(choices=choices, validate_choice=False, validators=checks, **options)
     if field.type == "textarea":
         return TextAreaField(validators=checks, **options)
@@ -86,7 +88,7 @@ def registration_form_class(event: Event, language: str) -> type[FlaskForm]:
     attributes["submission"] = HiddenField()
     attributes["consent"] = BooleanField(
         _l("I agree that the organisers keep what I typed, encrypted, as this page explains."),
-        validators=[InputRequired(_l("To register, please tick this box."))],
+        validators=[DataRequired(_l("To register, please tick this box."))],
     )
     return type("RegistrationForm", (FlaskForm,), attributes)
 

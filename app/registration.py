@@ -30,9 +30,9 @@ def register(
     fields someone filled in is not visible to whoever holds the database.
     """
     event = instance.event
-    submission = crypto.submission_lookup(instance.secrets.submission_lookup_key, submission_token)
     codename = crypto.codename_for_submission(instance.secrets.receipt_key, submission_token)
-    existing = _pseudonym_for_submission(connection, submission)
+    codename_lookup = crypto.codename_lookup(instance.secrets.codename_lookup_key, codename)
+    existing = _pseudonym_for(connection, codename_lookup)
     if existing is not None:
         return Receipt(existing, codename, repeated=True)
 
@@ -41,20 +41,19 @@ def register(
     for field in event.registration_fields():
         by_compartment.setdefault(field.compartment, {})[field.key] = values.get(field.key, "")
     sealed = crypto.seal_registration(event.id, registration_id, instance.compartment_public_keys, by_compartment)
-    codename_lookup = crypto.codename_lookup(instance.secrets.codename_lookup_key, codename)
 
     try:
         with db.transaction(connection):
             pseudonym = _free_pseudonym(connection, event.id)
             connection.execute(
-                "INSERT INTO registrations (id, event_id, pseudonym, status, submitted_day, codename_lookup,"
-                " submission_lookup) VALUES (?, ?, ?, 'submitted', ?, ?, ?)",
-                (registration_id, event.id, pseudonym, today(), codename_lookup, submission),
+                "INSERT INTO registrations (id, event_id, pseudonym, status, submitted_day, codename_lookup)"
+                " VALUES (?, ?, ?, 'submitted', ?, ?)",
+                (registration_id, event.id, pseudonym, today(), codename_lookup),
             )
             store_sealed_parts(connection, registration_id, sealed)
     except db.IntegrityError:
         # The same form arrived twice at once: the other request stored it.
-        existing = _pseudonym_for_submission(connection, submission)
+        existing = _pseudonym_for(connection, codename_lookup)
         if existing is None:
             raise
         return Receipt(existing, codename, repeated=True)
@@ -65,8 +64,8 @@ def store_sealed_parts(connection: db.Connection, registration_id: str, sealed: 
     for part in sealed.parts:
         data_key_id = secrets.token_hex(16)
         connection.execute(
-            "INSERT INTO data_keys (id, registration_id, compartment, sealed_data_key) VALUES (?, ?, ?, ?)",
-            (data_key_id, registration_id, part.compartment, part.sealed_data_key),
+            "INSERT INTO data_keys (registration_id, id, compartment, sealed_data_key) VALUES (?, ?, ?, ?)",
+            (registration_id, data_key_id, part.compartment, part.sealed_data_key),
         )
         connection.executemany(
             "INSERT INTO field_values (registration_id, field_key, data_key_id, ciphertext) VALUES (?, ?, ?, ?)",
@@ -76,20 +75,24 @@ def store_sealed_parts(connection: db.Connection, registration_id: str, sealed: 
 
 def load_sealed_record(connection: db.Connection, registration_id: str) -> crypto.SealedRecord:
     """Everything stored of one registration's values, as the crypto library reads it."""
-    parts = []
-    for data_key_id, compartment, sealed_data_key in connection.execute(
-        "SELECT id, compartment, sealed_data_key FROM data_keys WHERE registration_id = ? ORDER BY id",
-        (registration_id,),
+    ciphertexts: dict[str, dict[str, bytes]] = {}
+    for data_key_id, field_key, ciphertext in connection.execute(
+        "SELECT data_key_id, field_key, ciphertext FROM field_values WHERE registration_id = ?", (registration_id,)
     ):
-        ciphertexts = dict(
-            connection.execute("SELECT field_key, ciphertext FROM field_values WHERE data_key_id = ?", (data_key_id,))
+        ciphertexts.setdefault(data_key_id, {})[field_key] = ciphertext
+    return crypto.SealedRecord(
+        tuple(
+            crypto.SealedPart(compartment, sealed_data_key, ciphertexts.get(data_key_id, {}))
+            for data_key_id, compartment, sealed_data_key in connection.execute(
+                "SELECT id, compartment, sealed_data_key FROM data_keys WHERE registration_id = ? ORDER BY id",
+                (registration_id,),
+            )
         )
-        parts.append(crypto.SealedPart(compartment, sealed_data_key, ciphertexts))
-    return crypto.SealedRecord(tuple(parts))
+    )
 
 
-def _pseudonym_for_submission(connection: db.Connection, submission: bytes) -> str | None:
-    row = connection.execute("SELECT pseudonym FROM registrations WHERE submission_lookup = ?", (submission,)).fetchone()
+def _pseudonym_for(connection: db.Connection, codename_lookup: bytes) -> str | None:
+    row = connection.execute("SELECT pseudonym FROM registrations WHERE codename_lookup = ?", (codename_lookup,)).fetchone()
     return row[0] if row else None
 
 

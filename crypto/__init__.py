@@ -22,7 +22,6 @@ from crypto.names import (
     new_pseudonym,
     new_submission_token,
     normalise_codename,
-    submission_lookup,
 )
 from crypto.records import SealedPart, SealedRecord, open_registration, seal_registration
 
@@ -52,5 +51,4 @@ __all__ = [
     "recovery_words",
     "seal_registration",
     "seal_to",
-    "submission_lookup",
 ]

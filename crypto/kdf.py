@@ -15,7 +15,6 @@ class InstanceSecrets:
 
     database_key: bytes
     codename_lookup_key: bytes
-    submission_lookup_key: bytes
     receipt_key: bytes
     session_key: bytes
 
@@ -35,7 +34,6 @@ def derive_instance_secrets(master: bytes) -> InstanceSecrets:
     return InstanceSecrets(
         database_key=_derive(master, b"gh.sqlcipher"),
         codename_lookup_key=_derive(master, b"gh.codename"),
-        submission_lookup_key=_derive(master, b"gh.submission"),
         receipt_key=_derive(master, b"gh.receipt"),
         session_key=_derive(master, b"gh.session"),
     )

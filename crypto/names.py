@@ -29,18 +29,12 @@ def is_submission_token(text: str) -> bool:
     return bool(_SUBMISSION_TOKEN.fullmatch(text))
 
 
-def submission_lookup(lookup_key: bytes, submission_token: str) -> bytes:
-    return hashlib.blake2b(
-        submission_token.encode("ascii"), key=lookup_key, person=b"gh.submission", digest_size=32
-    ).digest()
-
-
 def codename_for_submission(receipt_key: bytes, submission_token: str) -> str:
     """The codename of the registration made by this form.
 
-    Derived rather than stored, so a resent form shows the same codename again while
-    the database holds only its keyed hash; the token alone, without the instance's
-    receipt key, yields nothing.
+    Derived rather than stored, so a resent form is recognised by its codename's look-up
+    and shown the same codename again, while the database holds only the keyed hash;
+    the token alone, without the instance's receipt key, yields nothing.
     """
     wordlist = codename_list()
     bits = wordlist.bits_per_word * CODENAME_WORD_COUNT

@@ -67,6 +67,16 @@ def valid_answers(**overrides: str) -> dict[str, str]:
     return answers
 
 
+def dump_database(connection) -> bytes:
+    """Every value in every table, as bytes: what someone holding the database key could read."""
+    chunks = []
+    for (table,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
+        for row in connection.execute(f'SELECT * FROM "{table}"'):
+            for value in row:
+                chunks.append(value if isinstance(value, bytes) else str(value).encode("utf-8"))
+    return b"\n".join(chunks)
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -46,7 +46,7 @@ def _refused(response, app, message: str) -> str:
     ],
 )
 def test_bad_value_is_refused_with_its_message_and_the_rest_kept(client, app, change, message):
-    answers = valid_answers(organisation="Kept Collective", **change)
+    answers = {**valid_answers(organisation="Kept Collective"), **change}
     if "organisation" in change:
         answers["full_name"] = "Kept Name"
     response = client.post("/register", data={**_tokens(client), **answers})

@@ -19,7 +19,7 @@ import pytest
 import crypto
 from app.instance import open_instance
 from app.registration import load_sealed_record
-from tests.conftest import hidden_fields, valid_answers
+from tests.conftest import dump_database, hidden_fields, valid_answers
 
 CANARY_CORE = "QZX7CANARY93"
 
@@ -111,7 +111,7 @@ def test_database_key_alone_opens_no_field(demo_instance, live_server, canary_re
     instance = open_instance(demo_instance.path)  # holds the database key, as a thief of secret.key would
     connection = instance.connect()
     try:
-        dump = "\n".join(connection.iterdump()).encode()
+        dump = dump_database(connection)
         ids = [row[0] for row in connection.execute("SELECT id FROM registrations")]
         records = {rid: load_sealed_record(connection, rid) for rid in ids}
     finally:

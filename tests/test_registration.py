@@ -6,7 +6,7 @@ import re
 
 import crypto
 from app.registration import load_sealed_record
-from tests.conftest import hidden_fields, valid_answers
+from tests.conftest import dump_database, hidden_fields, valid_answers
 
 
 def _form_page(client, path="/register"):
@@ -94,7 +94,7 @@ def test_stored_codename_is_only_a_keyed_hash(client, app):
     connection = instance.connect()
     try:
         (stored,) = connection.execute("SELECT codename_lookup FROM registrations").fetchone()
-        dump = "\n".join(connection.iterdump())
+        dump = dump_database(connection).decode("utf-8", "replace")
     finally:
         connection.close()
     assert stored == crypto.codename_lookup(instance.secrets.codename_lookup_key, codename)

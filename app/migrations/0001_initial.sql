@@ -29,24 +29,25 @@ CREATE TABLE registrations (
     pseudonym         TEXT NOT NULL,
     status            TEXT NOT NULL CHECK (status IN ('submitted', 'approved', 'waitlisted', 'rejected')),
     submitted_day     TEXT NOT NULL,       -- the day only: never an exact time
-    codename_lookup   BLOB NOT NULL UNIQUE,
-    submission_lookup BLOB NOT NULL UNIQUE,
+    codename_lookup   BLOB NOT NULL UNIQUE, -- keyed hash: the codename itself is never stored
     UNIQUE (event_id, pseudonym)
 ) WITHOUT ROWID;
 
+-- Keyed by registration first, so that a record's keys and values sit together
+-- and no separate index has to be written on every registration.
 CREATE TABLE data_keys (
-    id              TEXT PRIMARY KEY,      -- random
     registration_id TEXT NOT NULL REFERENCES registrations(id) ON DELETE CASCADE,
+    id              TEXT NOT NULL,         -- random
     compartment     TEXT NOT NULL,
-    sealed_data_key BLOB NOT NULL
+    sealed_data_key BLOB NOT NULL,
+    PRIMARY KEY (registration_id, id)
 ) WITHOUT ROWID;
-CREATE INDEX data_keys_by_registration ON data_keys (registration_id);
 
 CREATE TABLE field_values (
     registration_id TEXT NOT NULL REFERENCES registrations(id) ON DELETE CASCADE,
     field_key       TEXT NOT NULL,
-    data_key_id     TEXT NOT NULL REFERENCES data_keys(id) ON DELETE CASCADE,
+    data_key_id     TEXT NOT NULL,
     ciphertext      BLOB NOT NULL,
-    PRIMARY KEY (registration_id, field_key)
+    PRIMARY KEY (registration_id, field_key),
+    FOREIGN KEY (registration_id, data_key_id) REFERENCES data_keys(registration_id, id) ON DELETE CASCADE
 ) WITHOUT ROWID;
-CREATE INDEX field_values_by_data_key ON field_values (data_key_id);

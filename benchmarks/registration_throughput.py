@@ -1,0 +1,126 @@
+"""Registrations per second through the real WSGI stack: Gatehouse against a plaintext baseline.
+
+Both sides are the same Flask application (same CSRF check, form parse, validation,
+templates and headers) driven through Werkzeug's WSGI client; the baseline's
+registration view stores the values in the clear in plain sqlite3 (WAL, synchronous
+FULL, like Gatehouse), so the ratio is the cost of SQLCipher, sealing every field to
+its compartment, and the codename and pseudonym work.
+
+Run:  python -m benchmarks.registration_throughput [--registrations N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sqlite3
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from flask import Flask, render_template
+
+from app import create_app
+from app.event import demo_event_source
+from app.forms import event_values, registration_form_class, validate_registration
+from app.i18n import current_language
+from app.instance import create_instance
+from app.registration import Receipt
+
+TARGET_RATIO = 0.8
+_HIDDEN = re.compile(r'name="(csrf_token|submission)"[^>]*value="([^"]*)"')
+ANSWERS = {
+    "full_name": "Ana Example",
+    "badge_name": "Ana",
+    "organisation": "Example Collective",
+    "country": "Examplestan",
+    "safe_contact": "signal: +00 000 000",
+    "track": "digital-security",
+    "diet": "vegan",
+    "access_needs": "Step-free access, please.",
+    "photo_consent": "no-face",
+    "safety_notes": "",
+    "consent": "y",
+}
+
+
+def gatehouse_app(folder: Path) -> Flask:
+    create_instance(folder / "instance", demo_event_source())
+    return create_app({"INSTANCE_DIR": folder / "instance"})
+
+
+def baseline_app(folder: Path) -> Flask:
+    """The same application, with a registration view that stores plaintext in plain sqlite3."""
+    app = gatehouse_app(folder / "baseline")
+    database = folder / "baseline.sqlite3"
+    with sqlite3.connect(database) as setup:
+        setup.execute("PRAGMA journal_mode = WAL")
+        setup.execute("CREATE TABLE registrations (id INTEGER PRIMARY KEY, answers TEXT, day TEXT)")
+    # Like Gatehouse, hold the WAL open so that closing a request's connection does not checkpoint.
+    app.extensions["baseline.wal_holder"] = sqlite3.connect(database, check_same_thread=False)
+
+    def plaintext_register():
+        event = app.extensions["gatehouse"].event
+        form = registration_form_class(event, current_language())()
+        if not form.is_submitted():
+            form.submission.data = "x" * 43
+            return render_template("register.html", form=form)
+        if not validate_registration(form):
+            return render_template("register.html", form=form), 400
+        connection = sqlite3.connect(database, isolation_level=None)
+        connection.execute("PRAGMA synchronous = FULL")
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute(
+            "INSERT INTO registrations (answers, day) VALUES (?, date('now'))",
+            (json.dumps(event_values(form, event)),),
+        )
+        connection.execute("COMMIT")
+        connection.close()
+        return render_template("registered.html", receipt=Receipt("Plain Baseline 10", "plain " * 8, False))
+
+    app.view_functions["participant.register_page"] = plaintext_register
+    return app
+
+
+def registrations_per_second(app: Flask, count: int) -> float:
+    client = app.test_client()
+    started = time.perf_counter()
+    for _ in range(count):
+        page = client.get("/register").get_data(as_text=True)
+        response = client.post("/register", data={**dict(_HIDDEN.findall(page)), **ANSWERS})
+        if response.status_code != 200:
+            raise RuntimeError(f"a registration failed with {response.status_code}")
+    return count / (time.perf_counter() - started)
+
+
+def measure(registrations: int, rounds: int) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as folder:
+        folder_path = Path(folder)
+        apps = {"gatehouse": gatehouse_app(folder_path), "baseline": baseline_app(folder_path)}
+        for app in apps.values():
+            registrations_per_second(app, 20)  # warm up caches and templates
+        rates: dict[str, list[float]] = {name: [] for name in apps}
+        for _ in range(rounds):  # interleaved, so drift in the machine hits both alike
+            for name, app in apps.items():
+                rates[name].append(registrations_per_second(app, registrations // rounds))
+    gatehouse, baseline = statistics.median(rates["gatehouse"]), statistics.median(rates["baseline"])
+    return {"gatehouse": gatehouse, "baseline": baseline, "ratio": gatehouse / baseline, "target": TARGET_RATIO}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--registrations", type=int, default=600)
+    parser.add_argument("--rounds", type=int, default=5)
+    arguments = parser.parse_args()
+    result = measure(arguments.registrations, arguments.rounds)
+    print(f"{'measured':<42} {'figure':>10} {'baseline':>10} {'ratio':>7} {'target':>7}")
+    print(
+        f"{'registrations/s through WSGI (GET+POST)':<42} {result['gatehouse']:>10.1f} "
+        f"{result['baseline']:>10.1f} {result['ratio']:>7.2f} {'>=' + str(result['target']):>7}"
+    )
+
+
+if __name__ == "__main__":
+    main()

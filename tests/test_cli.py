@@ -1,0 +1,90 @@
+"""The `gatehouse` command: the demo sets up an instance once, then reuses it."""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import subprocess
+import sys
+import time
+import urllib.request
+
+from tests.conftest import free_port
+
+
+def _run_demo(instance, port, timeout=30):
+    """Start `gatehouse demo`, wait until it serves, stop it; return what it printed."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app", "demo", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "GATEHOUSE_INSTANCE": str(instance), "PYTHONUNBUFFERED": "1"},
+    )
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            try:
+                page = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).read().decode()
+                assert "Stockholm Defenders Forum" in page
+                break
+            except OSError:
+                assert process.poll() is None, process.stdout.read().decode()
+                time.sleep(0.1)
+        else:
+            raise AssertionError("the demo did not start")
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=10)[0].decode()
+    return output
+
+
+def test_demo_creates_the_instance_prints_the_url_and_recovery_words_once(tmp_path):
+    instance = tmp_path / "demo-instance"
+    port = free_port()
+    first = _run_demo(instance, port)
+    assert f"http://127.0.0.1:{port}/" in first
+    words = re.search(r"RECOVERY KEY.*?\n\n((?:\s+[a-z ]+\n){4})", first, re.S)
+    assert words and len(words.group(1).split()) == 24
+    assert stat.S_IMODE((instance / "secret.key").stat().st_mode) == 0o600
+    assert stat.S_IMODE(instance.stat().st_mode) == 0o700
+    assert (instance / "gatehouse.db").read_bytes()[:16] != b"SQLite format 3\x00", "the database is encrypted"
+
+    second = _run_demo(instance, free_port())
+    assert "RECOVERY KEY" not in second, "an existing instance is reused, not set up again"
+    assert "Created" not in second
+
+
+def test_serve_without_an_instance_says_what_to_do(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "app", "serve", "--instance", str(tmp_path / "none")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode != 0
+    assert "gatehouse init" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_init_refuses_an_event_file_that_breaks_a_rule_and_names_the_field(tmp_path):
+    event = tmp_path / "event.toml"
+    from app.event import demo_event_source
+
+    event.write_text(demo_event_source().replace('compartment = "visa"', 'compartment = "nowhere"', 1))
+    result = subprocess.run(
+        [sys.executable, "-m", "app", "init", "--instance", str(tmp_path / "i"), "--event", str(event)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode != 0
+    assert "passport_name" in result.stderr and "nowhere" in result.stderr
+    assert not (tmp_path / "i" / "secret.key").exists(), "nothing is left half made"
+
+
+def test_flask_cli_finds_the_same_commands():
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "--help"], capture_output=True, text=True, timeout=30
+    )
+    assert "demo" in result.stdout and "serve" in result.stdout

@@ -1,0 +1,108 @@
+"""Codenames, pseudonyms, recovery words and keyed look-ups."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pytest
+
+import crypto
+from crypto.wordlist import PREFIX_LETTERS, codename_list, pseudonym_parts
+
+LOOKUP_KEY = bytes(range(32))
+RECEIPT_KEY = bytes(range(32, 64))
+
+
+def test_codename_carries_at_least_88_bits():
+    words = codename_list().words
+    assert len(words) == 2048
+    assert crypto.CODENAME_WORD_COUNT * math.log2(len(words)) >= 88
+
+
+def test_codename_words_are_plain_and_known_by_their_first_letters():
+    words = codename_list().words
+    assert all(re.fullmatch(r"[a-z]{4,8}", word) for word in words)
+    assert len({word[:PREFIX_LETTERS] for word in words}) == len(words)
+
+
+def test_codename_is_fixed_by_its_form_and_differs_between_forms():
+    token = crypto.new_submission_token()
+    codename = crypto.codename_for_submission(RECEIPT_KEY, token)
+    assert codename == crypto.codename_for_submission(RECEIPT_KEY, token)
+    assert codename != crypto.codename_for_submission(RECEIPT_KEY, crypto.new_submission_token())
+    assert codename != crypto.codename_for_submission(LOOKUP_KEY, token), "the token alone does not give the codename"
+    assert len(codename.split()) == crypto.CODENAME_WORD_COUNT
+
+
+def test_codename_look_up_forgives_case_spacing_separators_and_prefixes():
+    codename = crypto.codename_for_submission(RECEIPT_KEY, crypto.new_submission_token())
+    words = codename.split()
+    expected = crypto.codename_lookup(LOOKUP_KEY, codename)
+    typed = [
+        codename.upper(),
+        "  " + "   ".join(words) + "\n",
+        "-".join(words),
+        ", ".join(word.capitalize() for word in words),
+        " ".join(word[:PREFIX_LETTERS] for word in words),
+        "".join(chr(ord(c) + 0xFEE0) if c.isalpha() else c for c in codename),  # full-width letters, as some keyboards type
+    ]
+    for text in typed:
+        assert crypto.codename_lookup(LOOKUP_KEY, text) == expected, text
+
+
+def test_codename_look_up_is_keyed():
+    codename = crypto.codename_for_submission(RECEIPT_KEY, crypto.new_submission_token())
+    assert crypto.codename_lookup(LOOKUP_KEY, codename) != crypto.codename_lookup(RECEIPT_KEY, codename)
+
+
+@pytest.mark.parametrize("text", ["", "one two three", "zzzz " * 8, "кот " * 8])
+def test_not_a_codename_is_refused(text):
+    with pytest.raises(crypto.InvalidCodename):
+        crypto.codename_lookup(LOOKUP_KEY, text)
+
+
+def test_a_prefix_shorter_than_four_letters_is_refused():
+    codename = crypto.codename_for_submission(RECEIPT_KEY, crypto.new_submission_token())
+    with pytest.raises(crypto.InvalidCodename):
+        crypto.normalise_codename(" ".join(word[:3] for word in codename.split()))
+
+
+def test_pseudonyms_read_like_a_name_and_number():
+    adjectives, nouns = pseudonym_parts()
+    assert len(set(adjectives)) == 256 and len(set(nouns)) == 256 and not set(adjectives) & set(nouns)
+    for _ in range(50):
+        assert re.fullmatch(r"[A-Z][a-z]+ [A-Z][a-z]+ [1-9]\d", crypto.new_pseudonym())
+
+
+def test_recovery_words_give_back_the_key():
+    key = crypto.new_key_pair()
+    words = crypto.recovery_words(key)
+    assert len(words) == 24
+    assert bytes(crypto.private_key_from_recovery_words(" ".join(words).upper())) == bytes(key)
+
+
+def test_a_changed_recovery_word_is_caught_by_the_checksum():
+    key = crypto.new_key_pair()
+    words = crypto.recovery_words(key)
+    caught = 0
+    for replacement in codename_list().words[:50]:
+        if replacement == words[5]:
+            continue
+        try:
+            crypto.private_key_from_recovery_words(" ".join(words[:5] + [replacement] + words[6:]))
+        except crypto.InvalidRecoveryWords:
+            caught += 1
+    assert caught >= 45, "an 8-bit checksum misses about one change in 256"
+
+
+@pytest.mark.parametrize("text", ["", "word " * 23, "zzzzqq " * 24])
+def test_malformed_recovery_words_are_refused(text):
+    with pytest.raises(crypto.InvalidRecoveryWords):
+        crypto.private_key_from_recovery_words(text)
+
+
+def test_submission_tokens_are_recognised_and_forgeries_are_not():
+    assert crypto.is_submission_token(crypto.new_submission_token())
+    for forged in ("", "short", "a" * 42, "a" * 44, "!" * 43, "a" * 42 + "\n"):
+        assert not crypto.is_submission_token(forged)
