@@ -7,4 +7,4 @@ import datetime
 
 def today() -> str:
     """Today's date in UTC, as YYYY-MM-DD."""
-    return datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+    return datetime.datetime.now(datetime.UTC).date().isoformat()

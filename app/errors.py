@@ -20,9 +20,13 @@ def _message(status: int) -> str:
         405: _("This page cannot be used that way. Please go back and try again."),
         413: _("What you sent is far too large. Please shorten your answers and send the form again."),
         429: _("Too many attempts. Please wait a minute and try again."),
-        503: _("This Gatehouse is not set up yet. Its administrator needs to run 'gatehouse demo' or 'gatehouse init'."),
+        503: _(
+            "This Gatehouse is not set up yet. Its administrator needs to run 'gatehouse demo' or 'gatehouse init'."
+        ),
     }
-    return messages.get(status, _("Something went wrong on our side. Please go back and send the form again: it is never stored twice."))
+    return messages.get(
+        status, _("Something went wrong on our side. Please go back and send the form again: it is never stored twice.")
+    )
 
 
 def _render(status: int) -> tuple[str, int]:

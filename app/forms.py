@@ -59,7 +59,11 @@ def _strip(value: object) -> object:
 def _form_field(field: EventField, language: str) -> Field:
     # DataRequired looks at the value after stripping: spaces alone are not an answer.
     presence = DataRequired(_l("Please fill in this field.")) if field.required else Optional()
-    checks = [presence, Length(max=field.max_length, message=_l("Please keep this under %(max)d characters.")), _readable]
+    checks = [
+        presence,
+        Length(max=field.max_length, message=_l("Please keep this under %(max)d characters.")),
+        _readable,
+    ]
     options = {
         "label": field.label(language),
         "description": field.help(language) if field.help else "",

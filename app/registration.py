@@ -92,7 +92,9 @@ def load_sealed_record(connection: db.Connection, registration_id: str) -> crypt
 
 
 def _pseudonym_for(connection: db.Connection, codename_lookup: bytes) -> str | None:
-    row = connection.execute("SELECT pseudonym FROM registrations WHERE codename_lookup = ?", (codename_lookup,)).fetchone()
+    row = connection.execute(
+        "SELECT pseudonym FROM registrations WHERE codename_lookup = ?", (codename_lookup,)
+    ).fetchone()
     return row[0] if row else None
 
 

@@ -112,7 +112,9 @@ def _associated_data(event_id: str, registration_id: str, compartment: str, fiel
 
 
 def _encrypt_field(data_key: bytes, nonce: bytes, associated_data: bytes, text: str) -> bytes:
-    ciphertext = crypto_aead_xchacha20poly1305_ietf_encrypt(_pad(text.encode("utf-8")), associated_data, nonce, data_key)
+    ciphertext = crypto_aead_xchacha20poly1305_ietf_encrypt(
+        _pad(text.encode("utf-8")), associated_data, nonce, data_key
+    )
     return _VERSION_BYTE + nonce + ciphertext
 
 

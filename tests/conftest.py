@@ -117,7 +117,7 @@ def live_server(demo_instance: DemoInstance, tmp_path: Path):
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
-                raise RuntimeError("the server did not start:\n" + output.read_text(errors="replace"))
+                raise RuntimeError("the server did not start:\n" + output.read_text(errors="replace")) from None
             time.sleep(0.1)
     yield LiveServer(url, process, output, temp_dir)
     process.terminate()

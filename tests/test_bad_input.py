@@ -64,7 +64,9 @@ def test_invalid_utf8_is_refused_with_a_message(client, app):
 
 def test_missing_csrf_token_is_refused_and_answers_kept(client, app):
     tokens = _tokens(client)
-    response = client.post("/register", data={"submission": tokens["submission"], **valid_answers(full_name="Kept Name")})
+    response = client.post(
+        "/register", data={"submission": tokens["submission"], **valid_answers(full_name="Kept Name")}
+    )
     html = _refused(response, app, "security check")
     assert "Kept Name" in html
     assert hidden_fields(html)["csrf_token"], "a fresh token is offered to send again"
@@ -75,7 +77,9 @@ def test_stale_csrf_token_is_refused_then_the_form_goes_through(demo_instance):
     client = app.test_client()
     tokens = _tokens(client)
     time.sleep(2.1)
-    html = _refused(client.post("/register", data={**tokens, **valid_answers(full_name="Kept Name")}), app, "open too long")
+    html = _refused(
+        client.post("/register", data={**tokens, **valid_answers(full_name="Kept Name")}), app, "open too long"
+    )
     assert "Kept Name" in html
     again = client.post("/register", data={**hidden_fields(html), **valid_answers()})
     assert again.status_code == 200 and _registrations(app) == 1

@@ -45,7 +45,9 @@ def test_codename_look_up_forgives_case_spacing_separators_and_prefixes():
         "-".join(words),
         ", ".join(word.capitalize() for word in words),
         " ".join(word[:PREFIX_LETTERS] for word in words),
-        "".join(chr(ord(c) + 0xFEE0) if c.isalpha() else c for c in codename),  # full-width letters, as some keyboards type
+        "".join(
+            chr(ord(c) + 0xFEE0) if c.isalpha() else c for c in codename
+        ),  # full-width letters, as some keyboards type
     ]
     for text in typed:
         assert crypto.codename_lookup(LOOKUP_KEY, text) == expected, text
