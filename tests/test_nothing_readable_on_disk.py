@@ -164,3 +164,28 @@ def test_ten_megabyte_post_to_the_real_server_is_refused_unread(demo_instance, l
     assert response.status == 413
     connection.close()
     assert urllib.request.urlopen(live_server.url + "/", timeout=5).status == 200, "the server carries on"
+
+
+def test_the_same_form_sent_many_times_at_once_is_stored_once(demo_instance, live_server):
+    """A retry racing the original over a failing link: one record, and every answer says it is in."""
+    import concurrent.futures
+    import http.cookiejar
+
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    form_page = opener.open(live_server.url + "/register", timeout=10).read().decode()
+    body = urllib.parse.urlencode({**hidden_fields(form_page), **valid_answers()}).encode()
+
+    def send(_):
+        request = urllib.request.Request(live_server.url + "/register", data=body)
+        return opener.open(request, timeout=20).read().decode()
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+        receipts = list(pool.map(send, range(8)))
+    codenames = {re.search(r'id="codename"[^>]*>([^<]+)<', receipt).group(1) for receipt in receipts}
+    assert len(codenames) == 1
+    connection = open_instance(demo_instance.path).connect()
+    try:
+        assert connection.execute("SELECT count(*) FROM registrations").fetchone()[0] == 1
+    finally:
+        connection.close()
