@@ -31,7 +31,6 @@ class Instance:
     path: Path
     secrets: crypto.InstanceSecrets
     event: Event
-    compartment_public_keys: dict[str, bytes]
 
     @property
     def database_path(self) -> Path:
@@ -54,13 +53,10 @@ def open_instance(path: Path) -> Instance:
     connection = db.connect(path / db.DATABASE_FILE, secrets.database_key)
     try:
         db.migrate(connection)
-        event_id, definition = connection.execute("SELECT id, definition FROM events").fetchone()
-        public_keys = dict(
-            connection.execute("SELECT name, public_key FROM compartments WHERE event_id = ?", (event_id,))
-        )
+        _event_id, definition = connection.execute("SELECT id, definition FROM events").fetchone()
     finally:
         connection.close()
-    return Instance(path, secrets, load_event(definition), public_keys)
+    return Instance(path, secrets, load_event(definition))
 
 
 def create_instance(path: Path, event_source: str) -> list[str]:
@@ -105,8 +101,8 @@ def _set_up_database(path: Path, event: Event, event_source: str, secrets: crypt
             for compartment in event.compartments:
                 compartment_key = crypto.new_key_pair()
                 connection.execute(
-                    "INSERT INTO compartments (event_id, name, public_key, private_key_sealed_to_recovery)"
-                    " VALUES (?, ?, ?, ?)",
+                    "INSERT INTO compartment_keys (event_id, compartment, generation, public_key,"
+                    " private_key_sealed_to_recovery) VALUES (?, ?, 1, ?, ?)",
                     (
                         event.id,
                         compartment.name,

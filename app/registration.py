@@ -10,6 +10,8 @@ import crypto
 from app import db
 from app.days import today
 from app.instance import Instance
+from app.keyring import current_public_keys
+from app.records import store_sealed_parts
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,10 @@ def register(
     by_compartment: dict[str, dict[str, str]] = {}
     for field in event.registration_fields():
         by_compartment.setdefault(field.compartment, {})[field.key] = values.get(field.key, "")
-    sealed = crypto.seal_registration(event.id, registration_id, instance.compartment_public_keys, by_compartment)
+    current_keys = current_public_keys(connection, event.id)
+    sealed = crypto.seal_registration(
+        event.id, registration_id, {name: key.public_key for name, key in current_keys.items()}, by_compartment
+    )
 
     try:
         with db.transaction(connection):
@@ -50,7 +55,7 @@ def register(
                 " VALUES (?, ?, ?, 'submitted', ?, ?)",
                 (registration_id, event.id, pseudonym, today(), codename_lookup),
             )
-            store_sealed_parts(connection, registration_id, sealed)
+            store_sealed_parts(connection, registration_id, sealed, {n: k.generation for n, k in current_keys.items()})
     except db.IntegrityError:
         # The same form arrived twice at once: the other request stored it.
         existing = _pseudonym_for(connection, codename_lookup)
@@ -58,37 +63,6 @@ def register(
             raise
         return Receipt(existing, codename, repeated=True)
     return Receipt(pseudonym, codename, repeated=False)
-
-
-def store_sealed_parts(connection: db.Connection, registration_id: str, sealed: crypto.SealedRecord) -> None:
-    for part in sealed.parts:
-        data_key_id = secrets.token_hex(16)
-        connection.execute(
-            "INSERT INTO data_keys (registration_id, id, compartment, sealed_data_key) VALUES (?, ?, ?, ?)",
-            (registration_id, data_key_id, part.compartment, part.sealed_data_key),
-        )
-        connection.executemany(
-            "INSERT INTO field_values (registration_id, field_key, data_key_id, ciphertext) VALUES (?, ?, ?, ?)",
-            [(registration_id, key, data_key_id, ciphertext) for key, ciphertext in part.ciphertexts.items()],
-        )
-
-
-def load_sealed_record(connection: db.Connection, registration_id: str) -> crypto.SealedRecord:
-    """Everything stored of one registration's values, as the crypto library reads it."""
-    ciphertexts: dict[str, dict[str, bytes]] = {}
-    for data_key_id, field_key, ciphertext in connection.execute(
-        "SELECT data_key_id, field_key, ciphertext FROM field_values WHERE registration_id = ?", (registration_id,)
-    ):
-        ciphertexts.setdefault(data_key_id, {})[field_key] = ciphertext
-    return crypto.SealedRecord(
-        tuple(
-            crypto.SealedPart(compartment, sealed_data_key, ciphertexts.get(data_key_id, {}))
-            for data_key_id, compartment, sealed_data_key in connection.execute(
-                "SELECT id, compartment, sealed_data_key FROM data_keys WHERE registration_id = ? ORDER BY id",
-                (registration_id,),
-            )
-        )
-    )
 
 
 def _pseudonym_for(connection: db.Connection, codename_lookup: bytes) -> str | None:

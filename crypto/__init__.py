@@ -23,9 +23,25 @@ from crypto.names import (
     new_submission_token,
     normalise_codename,
 )
+from crypto.passphrase import (
+    PRODUCTION_COST,
+    Argon2Cost,
+    WrongPassphrase,
+    lock_private_key,
+    locked_key_cost,
+    new_passphrase,
+    unlock_private_key,
+)
 from crypto.records import SealedPart, SealedRecord, open_registration, seal_registration
 
 __all__ = [
+    "PRODUCTION_COST",
+    "Argon2Cost",
+    "WrongPassphrase",
+    "lock_private_key",
+    "locked_key_cost",
+    "new_passphrase",
+    "unlock_private_key",
     "CODENAME_WORD_COUNT",
     "CryptoError",
     "InstanceSecrets",

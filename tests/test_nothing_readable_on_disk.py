@@ -18,7 +18,8 @@ import pytest
 
 import crypto
 from app.instance import open_instance
-from app.registration import load_sealed_record
+from app.keyring import keys_from_recovery
+from app.records import load_all_records, open_record
 from tests.conftest import dump_database, hidden_fields, valid_answers
 
 CANARY_CORE = "QZX7CANARY93"
@@ -112,18 +113,17 @@ def test_database_key_alone_opens_no_field(demo_instance, live_server, canary_re
     connection = instance.connect()
     try:
         dump = dump_database(connection)
-        ids = [row[0] for row in connection.execute("SELECT id FROM registrations")]
-        records = {rid: load_sealed_record(connection, rid) for rid in ids}
+        records = list(load_all_records(connection, instance.event.id))
     finally:
         connection.close()
     canaries = [value for value in canary_registrations.values() if CANARY_CORE in value]
     assert not leaks(dump, canaries), "the decrypted database pages hold no value in the clear"
     assert len(records) == 3
-    stranger_keys = {name: crypto.new_key_pair() for name in instance.compartment_public_keys}
-    for registration_id, record in records.items():
-        assert crypto.open_registration(instance.event.id, registration_id, {}, record) == {}
+    stranger_keys = {(c.name, 1): crypto.new_key_pair() for c in instance.event.compartments}
+    for record in records:
+        assert open_record(instance.event.id, record, {}) == {}
         with pytest.raises(crypto.RecordTampered):
-            crypto.open_registration(instance.event.id, registration_id, stranger_keys, record)
+            open_record(instance.event.id, record, stranger_keys)
 
 
 def test_compartment_keys_from_the_recovery_words_open_every_field_exactly(
@@ -133,14 +133,10 @@ def test_compartment_keys_from_the_recovery_words_open_every_field_exactly(
     recovery_key = crypto.private_key_from_recovery_words(" ".join(demo_instance.recovery_words))
     connection = instance.connect()
     try:
-        compartment_keys = {
-            name: crypto.PrivateKey(crypto.open_sealed(recovery_key, sealed))
-            for name, sealed in connection.execute("SELECT name, private_key_sealed_to_recovery FROM compartments")
-        }
-        ids = [row[0] for row in connection.execute("SELECT id FROM registrations")]
+        compartment_keys = keys_from_recovery(connection, instance.event.id, recovery_key)
         opened = [
-            crypto.open_registration(instance.event.id, rid, compartment_keys, load_sealed_record(connection, rid))
-            for rid in ids
+            open_record(instance.event.id, record, compartment_keys)
+            for record in load_all_records(connection, instance.event.id)
         ]
     finally:
         connection.close()

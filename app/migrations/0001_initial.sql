@@ -15,12 +15,15 @@ CREATE TABLE events (
     created_day         TEXT NOT NULL
 );
 
-CREATE TABLE compartments (
-    event_id                     TEXT NOT NULL REFERENCES events(id),
-    name                         TEXT NOT NULL,
-    public_key                   BLOB NOT NULL,
+-- A compartment's key pair; a rotation adds a generation, and the highest one
+-- seals everything written from then on.
+CREATE TABLE compartment_keys (
+    event_id                       TEXT NOT NULL REFERENCES events(id),
+    compartment                    TEXT NOT NULL,
+    generation                     INTEGER NOT NULL,
+    public_key                     BLOB NOT NULL,
     private_key_sealed_to_recovery BLOB NOT NULL,
-    PRIMARY KEY (event_id, name)
+    PRIMARY KEY (event_id, compartment, generation)
 ) WITHOUT ROWID;
 
 CREATE TABLE registrations (
@@ -39,6 +42,7 @@ CREATE TABLE data_keys (
     registration_id TEXT NOT NULL REFERENCES registrations(id) ON DELETE CASCADE,
     id              TEXT NOT NULL,         -- random
     compartment     TEXT NOT NULL,
+    key_generation  INTEGER NOT NULL,      -- which generation of the compartment key it is sealed to
     sealed_data_key BLOB NOT NULL,
     PRIMARY KEY (registration_id, id)
 ) WITHOUT ROWID;
