@@ -9,9 +9,11 @@ from typing import Any
 
 from flask import Flask, abort, current_app
 
-from app import db, errors, headers, i18n, instance
+from app import cookies, db, errors, headers, i18n, instance
 from app.forms import input_attributes
 from app.request import GatehouseRequest
+from app.staff_auth import LoginThrottle
+from app.staff_sessions import DEFAULT_IDLE_SECONDS, SessionStore
 
 # Largest body a browser can send from any Gatehouse form, with room to spare:
 # anything larger is refused before it is parsed.
@@ -50,6 +52,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = loaded.secrets.session_key
 
     db.init_app(app, loaded.connect if loaded else None)
+    cookies.init_app(app)
+    app.extensions["gatehouse.sessions"] = SessionStore(app.config.get("STAFF_IDLE_SECONDS", DEFAULT_IDLE_SECONDS))
+    app.extensions["gatehouse.login_throttle"] = LoginThrottle()
     headers.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
@@ -63,8 +68,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             abort(503)
 
     from app.participant import bp as participant_bp
+    from app.staff import bp as staff_bp
 
     app.register_blueprint(participant_bp)
+    app.register_blueprint(staff_bp)
 
     from app.cli import commands
 

@@ -66,6 +66,7 @@ class Event:
     ends: datetime.date
     contact: Text
     invitation_required: bool
+    decided_by: str  # holders of this compartment approve, waitlist or reject registrations
     compartments: tuple[Compartment, ...]
     fields: tuple[Field, ...]
 
@@ -109,6 +110,10 @@ def _event(data: dict[str, Any]) -> Event:
     if not compartments or len(set(names)) != len(names):
         raise EventDefinitionError("[[compartments]]: define at least one, each with a distinct name")
 
+    decided_by = info.get("decided_by", names[0] if names else "")
+    if decided_by not in names:
+        raise EventDefinitionError(f"[event] decided_by: '{decided_by}' is not a defined compartment")
+
     fields = tuple(_field(entry, i, set(names)) for i, entry in enumerate(_list(data, "fields")))
     keys = [f.key for f in fields]
     if len(set(keys)) != len(keys):
@@ -126,6 +131,7 @@ def _event(data: dict[str, Any]) -> Event:
         starts=starts,
         ends=ends,
         invitation_required=bool(info.get("invitation_required", False)),
+        decided_by=decided_by,
         compartments=compartments,
         fields=fields,
     )

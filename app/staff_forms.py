@@ -1,0 +1,52 @@
+"""Forms of the staff pages; every one carries a CSRF token."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Regexp
+
+_REQUIRED = _l("Please fill in this field.")
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(_REQUIRED), Length(max=40)])
+    passphrase = PasswordField(_l("Passphrase"), validators=[DataRequired(_REQUIRED), Length(max=400)])
+    code = StringField(
+        _l("Code from your authenticator app"),
+        validators=[DataRequired(_REQUIRED), Regexp(r"^\s*\d{6}\s*$", message=_l("The code is six digits."))],
+    )
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Why do you need to open this? (kept in the audit log)"),
+        validators=[DataRequired(_l("Please give a reason.")), Length(min=4, max=300)],
+    )
+
+
+class DecisionForm(FlaskForm):
+    decision = RadioField(
+        _l("Decision"),
+        choices=[
+            SelectChoice("approved", _l("Approve")),
+            SelectChoice("waitlisted", _l("Waitlist")),
+            SelectChoice("rejected", _l("Reject")),
+        ],
+        validators=[DataRequired(_l("Please choose a decision."))],
+    )
+
+
+class GrantForm(FlaskForm):
+    compartment = StringField(_l("Compartment"), validators=[DataRequired(_REQUIRED), Length(max=40)])
+    username = StringField(_l("Staff member"), validators=[DataRequired(_REQUIRED), Length(max=40)])
+
+
+class RevokeForm(GrantForm):
+    rotate = BooleanField(_l("Also change the compartment key for everything written from now on"))
+
+
+class LogoutForm(FlaskForm):
+    """Nothing but the CSRF token: logging out is a POST that another site cannot forge."""

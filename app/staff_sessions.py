@@ -1,0 +1,71 @@
+"""Staff sessions, held in server memory only: the cookie carries a random id, never a key or a name.
+
+The compartment keys a staff member unlocked at login live here, and are gone at
+logout, at idle expiry, and when the process ends: a restart leaves nothing usable.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+
+from app.keyring import HeldKeys
+
+DEFAULT_IDLE_SECONDS = 15 * 60
+
+
+@dataclass
+class StaffSession:
+    staff_id: str
+    username: str
+    role: str
+    keys: HeldKeys = field(repr=False)
+    last_seen: float = 0.0
+
+    def holds(self, compartment: str) -> bool:
+        return any(c == compartment for c, _generation in self.keys)
+
+    def compartments(self) -> list[str]:
+        return sorted({c for c, _generation in self.keys})
+
+
+class SessionStore:
+    def __init__(self, idle_seconds: float = DEFAULT_IDLE_SECONDS) -> None:
+        self.idle_seconds = idle_seconds
+        self._sessions: dict[str, StaffSession] = {}
+        self._lock = threading.Lock()
+
+    def start(self, session: StaffSession) -> str:
+        token = secrets.token_urlsafe(32)
+        session.last_seen = time.monotonic()
+        with self._lock:
+            self._sessions[token] = session
+        return token
+
+    def get(self, token: str | None) -> StaffSession | None:
+        """The live session for this token, kept alive by the use; None if unknown or idle too long."""
+        now = time.monotonic()
+        with self._lock:
+            self._expire(now)
+            session = self._sessions.get(token or "")
+            if session is not None:
+                session.last_seen = now
+            return session
+
+    def end(self, token: str | None) -> None:
+        with self._lock:
+            session = self._sessions.pop(token or "", None)
+        if session is not None:
+            session.keys.clear()
+
+    def end_all_for(self, staff_id: str) -> None:
+        """End every session of one person: after a revocation or when an account is disabled."""
+        with self._lock:
+            for token in [t for t, s in self._sessions.items() if s.staff_id == staff_id]:
+                self._sessions.pop(token).keys.clear()
+
+    def _expire(self, now: float) -> None:
+        for token in [t for t, s in self._sessions.items() if now - s.last_seen > self.idle_seconds]:
+            self._sessions.pop(token).keys.clear()
