@@ -9,19 +9,12 @@ import click
 from flask.cli import FlaskGroup
 
 from app import instance as instances
+from app.cli_options import instance_option
+from app.cli_staff import commands as staff_commands
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 
-instance_option = click.option(
-    "--instance",
-    "instance_dir",
-    envvar="GATEHOUSE_INSTANCE",
-    default="instance",
-    show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="The instance folder (or set GATEHOUSE_INSTANCE).",
-)
 host_option = click.option("--host", default=DEFAULT_HOST, show_default=True, help="Address to listen on.")
 port_option = click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(1, 65535))
 
@@ -103,7 +96,7 @@ def serve(instance_dir: Path, host: str, port: int) -> None:
     _serve(instance_dir, host, port)
 
 
-commands = (demo, init, serve)
+commands = (demo, init, serve, *staff_commands)
 
 
 def _create_app():

@@ -17,7 +17,7 @@ from app.instance import Instance
 from app.lifecycle import UnknownRegistration, decide, pseudonym_and_status
 from app.records import load_record, open_record
 from app.staff_accounts import find_staff
-from app.staff_auth import LoginRefused, LoginThrottle, LoginThrottled, authenticate
+from app.staff_auth import LoginRefused, LoginThrottled, authenticate
 from app.staff_forms import DecisionForm, GrantForm, LoginForm, LogoutForm, ReasonForm, RevokeForm
 from app.staff_sessions import SessionStore, StaffSession
 

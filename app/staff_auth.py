@@ -79,7 +79,7 @@ def authenticate(
     row = connection.execute(
         "SELECT login_hash, totp_secret, last_totp_step FROM staff WHERE id = ?", (member.id if member else "",)
     ).fetchone()
-    passphrase_right = _passphrase_matches(row[0] if row else _DUMMY_HASH, passphrase) and row is not None
+    passphrase_right = passphrase_matches(row[0] if row else _DUMMY_HASH, passphrase) and row is not None
     # The code is checked only after the passphrase, so a guessed passphrase never burns a real code.
     step = _accepted_step(connection, member, row, code, now) if passphrase_right and member else None
     if member is None or member.disabled or not passphrase_right or step is None:
@@ -93,7 +93,7 @@ def authenticate(
     return LoggedIn(member, staff_key)
 
 
-def _passphrase_matches(login_hash: str, passphrase: str) -> bool:
+def passphrase_matches(login_hash: str, passphrase: str) -> bool:
     try:
         return PASSWORD_HASHER.verify(login_hash, passphrase)
     except argon2.exceptions.VerificationError:
