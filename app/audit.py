@@ -30,7 +30,9 @@ class Entry:
     entry_hash: bytes
 
 
-def entry_hash(seq: int, day: str, actor: str, action: str, subject: str, detail: str, reason: str, previous: bytes) -> bytes:
+def entry_hash(
+    seq: int, day: str, actor: str, action: str, subject: str, detail: str, reason: str, previous: bytes
+) -> bytes:
     content = json.dumps([seq, day, actor, action, subject, detail, reason], ensure_ascii=False).encode("utf-8")
     return hashlib.blake2b(previous + content, digest_size=32, person=b"gh.audit.v1").digest()
 
@@ -51,8 +53,17 @@ def record(
     connection.execute(
         "INSERT INTO audit_log (seq, day, actor, action, subject, detail, reason, previous_hash, entry_hash)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (seq, day, actor, action, subject, detail_text, reason, previous,
-         entry_hash(seq, day, actor, action, subject, detail_text, reason, previous)),
+        (
+            seq,
+            day,
+            actor,
+            action,
+            subject,
+            detail_text,
+            reason,
+            previous,
+            entry_hash(seq, day, actor, action, subject, detail_text, reason, previous),
+        ),
     )
 
 

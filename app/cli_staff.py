@@ -62,7 +62,9 @@ def staff_group() -> None:
 @instance_option
 @click.argument("username")
 @click.option("--role", type=click.Choice(ROLES), prompt=True, help="What the account may do.")
-@click.option("--public-key", help="For a person who keeps their private key offline: the key from 'gatehouse keys new'.")
+@click.option(
+    "--public-key", help="For a person who keeps their private key offline: the key from 'gatehouse keys new'."
+)
 @click.option("--qr-svg", type=click.Path(dir_okay=False, path_type=Path), help="Write the TOTP QR code here.")
 def staff_add(instance_dir: Path, username: str, role: str, public_key: str | None, qr_svg: Path | None) -> None:
     """Create a staff account with a generated passphrase and a TOTP secret."""
@@ -89,8 +91,9 @@ def staff_list(instance_dir: Path) -> None:
     instance, connection = _open(instance_dir)
     try:
         for member in list_staff(connection):
-            held = sorted({c for (c,) in connection.execute(
-                "SELECT compartment FROM grants WHERE staff_id = ?", (member.id,))})
+            held = sorted(
+                {c for (c,) in connection.execute("SELECT compartment FROM grants WHERE staff_id = ?", (member.id,))}
+            )
             state = "disabled" if member.disabled else "active"
             key = "key offline" if member.keeps_key_offline else "key on server"
             click.echo(f"{member.username:<20} {member.role:<8} {state:<9} {key:<14} {', '.join(held) or '-'}")
@@ -149,8 +152,9 @@ def grant_command(instance_dir: Path, compartment: str, grantee: str, holder: st
     try:
         event = instance.event
         if compartment not in {c.name for c in event.compartments}:
-            raise click.ClickException(f"no compartment named {compartment}; there are: "
-                                       + ", ".join(c.name for c in event.compartments))
+            raise click.ClickException(
+                f"no compartment named {compartment}; there are: " + ", ".join(c.name for c in event.compartments)
+            )
         member = find_staff(connection, grantee.strip().lower())
         if member is None or member.disabled:
             raise click.ClickException(f"{grantee} is not an active staff account")
@@ -180,8 +184,13 @@ def revoke_command(instance_dir: Path, compartment: str, username: str, rotate: 
         with db.transaction(connection):
             removed = keyring.revoke(connection, member.id, instance.event.id, compartment)
             generation = keyring.rotate(connection, instance.event.id, compartment, "cli") if rotate else None
-            audit.record(connection, "cli", "revoke", member.username,
-                         {"compartment": compartment, "rotated_to_generation": generation})
+            audit.record(
+                connection,
+                "cli",
+                "revoke",
+                member.username,
+                {"compartment": compartment, "rotated_to_generation": generation},
+            )
     finally:
         connection.close()
     click.echo(f"Removed {removed} key(s) of {compartment} from {member.username}.")

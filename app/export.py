@@ -33,7 +33,9 @@ def export_csv(connection: db.Connection, event: Event, keys: HeldKeys) -> tuple
     writer.writerow(["pseudonym", "status", "submitted_day", *(field.key for field in fields)])
     rows = []
     for record in load_all_records(connection, event.id):
-        values = {key: value for opened in open_record(event.id, record, keys).values() for key, value in opened.items()}
+        values = {
+            key: value for opened in open_record(event.id, record, keys).values() for key, value in opened.items()
+        }
         pseudonym, status, day = registrations[record.registration_id]
         rows.append([pseudonym, status, day, *(neutralise(values.get(field.key, "")) for field in fields)])
     rows.sort()

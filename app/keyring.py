@@ -101,14 +101,24 @@ def rotate(connection: db.Connection, event_id: str, compartment: str, granted_b
     recovery_public_key = connection.execute(
         "SELECT recovery_public_key FROM events WHERE id = ?", (event_id,)
     ).fetchone()[0]
-    generation = 1 + connection.execute(
-        "SELECT max(generation) FROM compartment_keys WHERE event_id = ? AND compartment = ?", (event_id, compartment)
-    ).fetchone()[0]
+    generation = (
+        1
+        + connection.execute(
+            "SELECT max(generation) FROM compartment_keys WHERE event_id = ? AND compartment = ?",
+            (event_id, compartment),
+        ).fetchone()[0]
+    )
     new_key = crypto.new_key_pair()
     connection.execute(
         "INSERT INTO compartment_keys (event_id, compartment, generation, public_key, private_key_sealed_to_recovery)"
         " VALUES (?, ?, ?, ?, ?)",
-        (event_id, compartment, generation, bytes(new_key.public_key), crypto.seal_to(recovery_public_key, bytes(new_key))),
+        (
+            event_id,
+            compartment,
+            generation,
+            bytes(new_key.public_key),
+            crypto.seal_to(recovery_public_key, bytes(new_key)),
+        ),
     )
     holders = connection.execute(
         "SELECT DISTINCT staff.id, staff.public_key FROM grants JOIN staff ON staff.id = grants.staff_id"

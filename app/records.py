@@ -36,7 +36,9 @@ def store_sealed_parts(
 
 
 def load_record(connection: db.Connection, registration_id: str) -> StoredRecord:
-    return next(_records(connection, "WHERE registration_id = ?", (registration_id,)), StoredRecord(registration_id, ()))
+    return next(
+        _records(connection, "WHERE registration_id = ?", (registration_id,)), StoredRecord(registration_id, ())
+    )
 
 
 def load_all_records(connection: db.Connection, event_id: str) -> Iterator[StoredRecord]:
@@ -49,7 +51,8 @@ def load_all_records(connection: db.Connection, event_id: str) -> Iterator[Store
 def _records(connection: db.Connection, where: str, parameters: tuple) -> Iterator[StoredRecord]:
     ciphertexts: dict[str, dict[str, bytes]] = {}
     for data_key_id, field_key, ciphertext in connection.execute(
-        f"SELECT data_key_id, field_key, ciphertext FROM field_values {where}", parameters  # noqa: S608
+        f"SELECT data_key_id, field_key, ciphertext FROM field_values {where}",
+        parameters,  # noqa: S608
     ):
         ciphertexts.setdefault(data_key_id, {})[field_key] = ciphertext
     parts: dict[str, list[tuple[int, crypto.SealedPart]]] = {}

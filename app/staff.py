@@ -73,7 +73,11 @@ def login():
         form.form_errors.append(_("The username, passphrase or code is not right."))
         return render_template("staff/login.html", form=form), 400
     member = logged_in.member
-    keys = keyring.keys_held_by(connection, member.id, _instance().event.id, logged_in.staff_key) if logged_in.staff_key else {}
+    keys = (
+        keyring.keys_held_by(connection, member.id, _instance().event.id, logged_in.staff_key)
+        if logged_in.staff_key
+        else {}
+    )
     token = _sessions().start(StaffSession(member.id, member.username, member.role, keys))
     response = redirect(url_for("staff.registrations"), code=303)
     response.set_cookie(COOKIE, token, path="/staff", httponly=True, samesite="Strict", secure=cookie_is_secure())
@@ -92,11 +96,17 @@ def logout():
 @bp.get("/")
 @staff_required(READERS)
 def registrations(session: StaffSession):
-    rows = get_db().execute(
-        "SELECT id, pseudonym, status, submitted_day FROM registrations WHERE event_id = ? ORDER BY pseudonym",
-        (_instance().event.id,),
-    ).fetchall()
-    return render_template("staff/registrations.html", session=session, rows=rows, logout=LogoutForm())
+    rows = (
+        get_db()
+        .execute(
+            "SELECT id, pseudonym, status, submitted_day FROM registrations WHERE event_id = ? ORDER BY pseudonym",
+            (_instance().event.id,),
+        )
+        .fetchall()
+    )
+    return render_template(
+        "staff/registrations.html", session=session, rows=rows, export_form=ReasonForm(), logout=LogoutForm()
+    )
 
 
 def _pseudonym_and_status(registration_id: str) -> tuple[str, str]:
@@ -140,8 +150,14 @@ def open_registration(session: StaffSession, registration_id: str):
     event = _instance().event
     # Logged before anything is decrypted: an opening that fails half-way is still on record.
     with db.transaction(connection):
-        audit.record(connection, session.username, "open", pseudonym, {"compartments": session.compartments()},
-                     form.reason.data.strip())
+        audit.record(
+            connection,
+            session.username,
+            "open",
+            pseudonym,
+            {"compartments": session.compartments()},
+            form.reason.data.strip(),
+        )
     opened = open_record(event.id, load_record(connection, registration_id), session.keys)
     return _registration_page(session, registration_id, pseudonym, status, ReasonForm(), DecisionForm(), opened)
 
@@ -176,8 +192,14 @@ def grants(session: StaffSession):
         (_instance().event.id,),
     ).fetchall()
     return render_template(
-        "staff/grants.html", session=session, grant_form=grant_form, revoke_form=revoke_form,
-        staff=staff, held=held, message=message, logout=LogoutForm(),
+        "staff/grants.html",
+        session=session,
+        grant_form=grant_form,
+        revoke_form=revoke_form,
+        staff=staff,
+        held=held,
+        message=message,
+        logout=LogoutForm(),
     ), code
 
 
@@ -196,8 +218,13 @@ def _change_grant(session: StaffSession, form: GrantForm) -> tuple[str, int]:
         with db.transaction(connection):
             removed = keyring.revoke(connection, member.id, event.id, compartment)
             rotated = keyring.rotate(connection, event.id, compartment, session.username) if form.rotate.data else None
-            audit.record(connection, session.username, "revoke", member.username,
-                         {"compartment": compartment, "rotated_to_generation": rotated})
+            audit.record(
+                connection,
+                session.username,
+                "revoke",
+                member.username,
+                {"compartment": compartment, "rotated_to_generation": rotated},
+            )
         _sessions().end_all_for(member.id)
         return (_("Revoked.") if removed else _("That person held no key of this compartment.")), 200
     if not session.holds(compartment):
@@ -218,8 +245,14 @@ def export(session: StaffSession):
     connection = get_db()
     event = _instance().event
     with db.transaction(connection):
-        audit.record(connection, session.username, "export", event.id, {"compartments": session.compartments()},
-                     form.reason.data.strip())
+        audit.record(
+            connection,
+            session.username,
+            "export",
+            event.id,
+            {"compartments": session.compartments()},
+            form.reason.data.strip(),
+        )
     text, _count = export_csv(connection, event, session.keys)
     return Response(
         text,

@@ -15,8 +15,14 @@ from app.days import today
 
 ROLES = ("admin", "staff", "auditor")
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,39}")
-# Argon2id at RFC 9106's second recommendation (64 MiB, t=3, p=4): the library's defaults, named here.
-PASSWORD_HASHER = PasswordHasher(time_cost=3, memory_cost=64 * 1024, parallelism=4)
+
+
+def password_hasher(cost: crypto.Argon2Cost = crypto.PRODUCTION_COST) -> PasswordHasher:
+    """Argon2id for login hashes; verifying reads the cost stored in each hash."""
+    return PasswordHasher(time_cost=cost.time_cost, memory_cost=cost.memory_kib, parallelism=cost.parallelism)
+
+
+PASSWORD_HASHER = password_hasher()
 
 
 class AccountError(Exception):
@@ -56,8 +62,17 @@ def _member(row: tuple) -> StaffMember:
     return StaffMember(row[0], row[1], row[2], row[3], row[4], bool(row[5]))
 
 
-def add_staff(connection: db.Connection, username: str, role: str, public_key: bytes | None = None) -> NewAccount:
-    """Create an account; with ``public_key`` the person's private key stays on their own machine."""
+def add_staff(
+    connection: db.Connection,
+    username: str,
+    role: str,
+    public_key: bytes | None = None,
+    cost: crypto.Argon2Cost = crypto.PRODUCTION_COST,
+) -> NewAccount:
+    """Create an account; with ``public_key`` the person's private key stays on their own machine.
+
+    ``cost`` may be lowered by tests only: every command and page uses the production cost.
+    """
     if not _USERNAME.fullmatch(username):
         raise AccountError("a username is 2 to 40 lowercase letters, digits, dots, hyphens or underscores")
     if role not in ROLES:
@@ -71,12 +86,12 @@ def add_staff(connection: db.Connection, username: str, role: str, public_key: b
     locked = None
     if public_key is None:
         private_key = crypto.new_key_pair()
-        public_key, locked = bytes(private_key.public_key), crypto.lock_private_key(private_key, passphrase)
+        public_key, locked = bytes(private_key.public_key), crypto.lock_private_key(private_key, passphrase, cost)
     member = StaffMember(secrets.token_hex(16), username, role, public_key, locked, False)
     connection.execute(
         "INSERT INTO staff (id, username, role, public_key, locked_private_key, login_hash, totp_secret, created_day)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (member.id, username, role, public_key, locked, PASSWORD_HASHER.hash(passphrase), totp_secret, today()),
+        (member.id, username, role, public_key, locked, password_hasher(cost).hash(passphrase), totp_secret, today()),
     )
     return NewAccount(member, passphrase, totp_secret)
 

@@ -66,12 +66,7 @@ def derive_key(passphrase: str, salt: bytes, cost: Argon2Cost) -> bytes:
 
 def lock_private_key(private_key: PrivateKey, passphrase: str, cost: Argon2Cost = PRODUCTION_COST) -> bytes:
     salt = secrets.token_bytes(_SALT_BYTES)
-    header = (
-        bytes([_VERSION])
-        + cost.memory_kib.to_bytes(4, "big")
-        + bytes([cost.time_cost, cost.parallelism])
-        + salt
-    )
+    header = bytes([_VERSION]) + cost.memory_kib.to_bytes(4, "big") + bytes([cost.time_cost, cost.parallelism]) + salt
     nonce = secrets.token_bytes(_NONCE_BYTES)
     ciphertext = crypto_aead_xchacha20poly1305_ietf_encrypt(
         bytes(private_key), header, nonce, derive_key(passphrase, salt, cost)
