@@ -122,3 +122,7 @@ def live_server(demo_instance: DemoInstance, tmp_path: Path):
     yield LiveServer(url, process, output, temp_dir)
     process.terminate()
     process.wait(timeout=10)
+
+
+# Staff accounts on the demo instance, for the staff tests.
+from tests.staff_fixtures import team  # noqa: E402, F401

@@ -16,14 +16,7 @@ import crypto
 from app import audit, create_app, keyring
 from app.instance import open_instance
 from app.staff_auth import LoginRefused, LoginThrottle, LoginThrottled, authenticate
-from tests.staff_fixtures import (  # noqa: F401  (team is a fixture)
-    csrf,
-    login,
-    open_page,
-    register_canary,
-    registration_ids,
-    team,
-)
+from tests.staff_fixtures import csrf, login, open_page, register_canary, registration_ids
 
 CANARY = "QZX7STAFF93"
 
