@@ -64,12 +64,10 @@ def seal_registration(
         if not fields:
             continue
         data_key = nacl.utils.random(_KEY_BYTES)
+        prefix = _associated_prefix(event_id, registration_id, compartment)
         ciphertexts = {
             field_key: _encrypt_field(
-                data_key,
-                nacl.utils.random(_NONCE_BYTES),
-                _associated_data(event_id, registration_id, compartment, field_key),
-                text,
+                data_key, nacl.utils.random(_NONCE_BYTES), prefix + _length_prefixed(field_key), text
             )
             for field_key, text in fields.items()
         }
@@ -93,22 +91,27 @@ def open_registration(
         if private_key is None:
             continue
         data_key = open_sealed(private_key, part.sealed_data_key)
+        prefix = _associated_prefix(event_id, registration_id, part.compartment)
         fields = opened.setdefault(part.compartment, {})
         for field_key, ciphertext in part.ciphertexts.items():
-            fields[field_key] = _decrypt_field(
-                data_key, _associated_data(event_id, registration_id, part.compartment, field_key), ciphertext
-            )
+            fields[field_key] = _decrypt_field(data_key, prefix + _length_prefixed(field_key), ciphertext)
     return opened
 
 
 def _associated_data(event_id: str, registration_id: str, compartment: str, field_key: str) -> bytes:
+    return _associated_prefix(event_id, registration_id, compartment) + _length_prefixed(field_key)
+
+
+def _associated_prefix(event_id: str, registration_id: str, compartment: str) -> bytes:
     # Length-prefixed so that no two different tuples can produce the same bytes.
-    encoded = [_AD_LABEL, _VERSION_BYTE]
-    for part in (event_id, registration_id, compartment, field_key):
-        raw = part.encode("utf-8")
-        encoded.append(len(raw).to_bytes(2, "big"))
-        encoded.append(raw)
-    return b"".join(encoded)
+    return b"".join(
+        (_AD_LABEL, _VERSION_BYTE, *(_length_prefixed(part) for part in (event_id, registration_id, compartment)))
+    )
+
+
+def _length_prefixed(text: str) -> bytes:
+    raw = text.encode("utf-8")
+    return len(raw).to_bytes(2, "big") + raw
 
 
 def _encrypt_field(data_key: bytes, nonce: bytes, associated_data: bytes, text: str) -> bytes:
