@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -39,42 +38,6 @@ def app(demo_instance: DemoInstance):
 @pytest.fixture
 def client(app):
     return app.test_client()
-
-
-_HIDDEN = re.compile(r'<input[^>]*\bname="(csrf_token|submission)"[^>]*\bvalue="([^"]*)"')
-
-
-def hidden_fields(html: str) -> dict[str, str]:
-    """The hidden inputs (CSRF token, submission token) of a form page."""
-    return {name: value for name, value in _HIDDEN.findall(html)}
-
-
-def valid_answers(**overrides: str) -> dict[str, str]:
-    answers = {
-        "full_name": "Ana Example",
-        "badge_name": "Ana",
-        "organisation": "Example Collective",
-        "country": "Examplestan",
-        "safe_contact": "signal: example",
-        "track": "digital-security",
-        "diet": "vegan",
-        "access_needs": "",
-        "photo_consent": "no-face",
-        "safety_notes": "",
-        "consent": "y",
-    }
-    answers.update(overrides)
-    return answers
-
-
-def dump_database(connection) -> bytes:
-    """Every value in every table, as bytes: what someone holding the database key could read."""
-    chunks = []
-    for (table,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
-        for row in connection.execute(f'SELECT * FROM "{table}"'):
-            for value in row:
-                chunks.append(value if isinstance(value, bytes) else str(value).encode("utf-8"))
-    return b"\n".join(chunks)
 
 
 def free_port() -> int:

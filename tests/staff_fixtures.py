@@ -13,7 +13,7 @@ import crypto
 from app import db, keyring
 from app.instance import open_instance
 from app.staff_accounts import add_staff
-from tests.conftest import hidden_fields, valid_answers
+from tests.helpers import hidden_fields, valid_answers
 
 
 @dataclass

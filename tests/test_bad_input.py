@@ -7,7 +7,7 @@ import time
 import pytest
 
 from app import create_app
-from tests.conftest import hidden_fields, valid_answers
+from tests.helpers import hidden_fields, valid_answers
 
 NOTHING_STORED = "Nothing was stored yet"
 

@@ -20,7 +20,7 @@ import crypto
 from app.instance import open_instance
 from app.keyring import keys_from_recovery
 from app.records import load_all_records, open_record
-from tests.conftest import dump_database, hidden_fields, valid_answers
+from tests.helpers import dump_database, hidden_fields, valid_answers
 
 CANARY_CORE = "QZX7CANARY93"
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.conftest import hidden_fields, valid_answers
+from tests.helpers import hidden_fields, valid_answers
 
 PAGE_BUDGET_BYTES = 12 * 1024
 _EVENT_HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.IGNORECASE)

@@ -6,7 +6,7 @@ import re
 
 import crypto
 from app.records import load_record
-from tests.conftest import dump_database, hidden_fields, valid_answers
+from tests.helpers import dump_database, hidden_fields, valid_answers
 
 
 def _form_page(client, path="/register"):

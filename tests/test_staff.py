@@ -86,7 +86,7 @@ def test_cookies_are_secure_over_https_and_onion(app, team, base_url):
     tokens_page = client.get("/staff/login", base_url=base_url)
     session_cookie = tokens_page.headers["Set-Cookie"]
     assert "Secure" in session_cookie
-    from tests.conftest import hidden_fields
+    from tests.helpers import hidden_fields
 
     response = client.post(
         "/staff/login",
@@ -261,7 +261,7 @@ def test_export_cells_cannot_run_as_formulas(app, client, team):
     for dangerous in ('=HYPERLINK("x")', "+1", "-1", "@SUM(A1)", "\tx", "\rx"):
         assert neutralise(dangerous) == "'" + dangerous
     assert neutralise("Ana") == "Ana"
-    from tests.conftest import hidden_fields, valid_answers
+    from tests.helpers import hidden_fields, valid_answers
 
     tokens = hidden_fields(client.get("/register").get_data(as_text=True))
     client.post("/register", data={**tokens, **valid_answers(access_needs='=HYPERLINK("http://x","y")')})
