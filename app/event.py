@@ -54,6 +54,10 @@ class Field:
     after_approval: bool
     choices: tuple[tuple[str, Text], ...]
 
+    def display(self, value: str, language: str) -> str:
+        """A stored value as a person reads it: a choice by its label, anything else as typed."""
+        return next((label(language) for choice, label in self.choices if choice == value), value)
+
 
 @dataclass(frozen=True)
 class Event:

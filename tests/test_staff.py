@@ -215,6 +215,7 @@ def test_staff_see_only_their_compartments_and_the_rest_is_not_theirs(app, clien
     login(client, team["otto"])
     html = open_page(client, registration_id).get_data(as_text=True)
     assert f"{CANARY}-needs" in html
+    assert "<dd>Vegan</dd>" in html, "a choice is shown by its label"
     for hidden in ("name", "contact", "safety"):
         assert f"{CANARY}-{hidden}" not in html
     assert html.count("Not yours to see.") == len(app.extensions["gatehouse"].event.compartments) - 1
