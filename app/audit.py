@@ -67,6 +67,19 @@ def record(
     )
 
 
+def log(
+    connection: db.Connection,
+    actor: str,
+    action: str,
+    subject: str = "",
+    detail: Mapping[str, object] | None = None,
+    reason: str = "",
+) -> None:
+    """Append one entry in a transaction of its own, for events that change nothing else."""
+    with db.transaction(connection):
+        record(connection, actor, action, subject, detail, reason)
+
+
 def entries(connection: db.Connection) -> list[Entry]:
     return [Entry(*row) for row in connection.execute("SELECT * FROM audit_log ORDER BY seq")]
 

@@ -149,15 +149,14 @@ def open_registration(session: StaffSession, registration_id: str):
     connection = get_db()
     event = _instance().event
     # Logged before anything is decrypted: an opening that fails half-way is still on record.
-    with db.transaction(connection):
-        audit.record(
-            connection,
-            session.username,
-            "open",
-            pseudonym,
-            {"compartments": session.compartments()},
-            form.reason.data.strip(),
-        )
+    audit.log(
+        connection,
+        session.username,
+        "open",
+        pseudonym,
+        {"compartments": session.compartments()},
+        form.reason.data.strip(),
+    )
     opened = open_record(event.id, load_record(connection, registration_id), session.keys)
     return _registration_page(session, registration_id, pseudonym, status, ReasonForm(), DecisionForm(), opened)
 
@@ -244,15 +243,14 @@ def export(session: StaffSession):
         abort(400)
     connection = get_db()
     event = _instance().event
-    with db.transaction(connection):
-        audit.record(
-            connection,
-            session.username,
-            "export",
-            event.id,
-            {"compartments": session.compartments()},
-            form.reason.data.strip(),
-        )
+    audit.log(
+        connection,
+        session.username,
+        "export",
+        event.id,
+        {"compartments": session.compartments()},
+        form.reason.data.strip(),
+    )
     text, _count = export_csv(connection, event, session.keys)
     return Response(
         text,

@@ -84,12 +84,10 @@ def authenticate(
     step = _accepted_step(connection, member, row, code, now) if passphrase_right and member else None
     if member is None or member.disabled or not passphrase_right or step is None:
         throttle.fail(username, now)
-        with db.transaction(connection):
-            audit.record(connection, "anonymous", "login-failed", member.username if member else "unknown account")
+        audit.log(connection, "anonymous", "login-failed", member.username if member else "unknown account")
         raise LoginRefused(username)
     staff_key = crypto.unlock_private_key(member.locked_private_key, passphrase) if member.locked_private_key else None
-    with db.transaction(connection):
-        audit.record(connection, member.username, "login")
+    audit.log(connection, member.username, "login")
     return LoggedIn(member, staff_key)
 
 

@@ -25,21 +25,10 @@ from app.event import demo_event_source
 from app.export import export_csv
 from app.instance import create_instance, open_instance
 from app.records import load_all_records, store_sealed_parts
+from benchmarks.sample import ANSWERS
 from crypto.records import _associated_data
 
 TARGET_RATIO = 0.7
-ANSWERS = {
-    "full_name": "Ana Example",
-    "badge_name": "Ana",
-    "organisation": "Example Collective",
-    "country": "Examplestan",
-    "safe_contact": "signal: +00 000 000",
-    "track": "digital-security",
-    "diet": "vegan",
-    "access_needs": "Step-free access, please.",
-    "photo_consent": "no-face",
-    "safety_notes": "",
-}
 
 
 def fill(instance_dir: Path, registrations: int) -> tuple[keyring.HeldKeys, str]:

@@ -28,22 +28,11 @@ from app.forms import event_values, registration_form_class, validate_registrati
 from app.i18n import current_language
 from app.instance import create_instance
 from app.registration import Receipt
+from benchmarks.sample import ANSWERS as SAMPLE_ANSWERS
 
 TARGET_RATIO = 0.8
 _HIDDEN = re.compile(r'name="(csrf_token|submission)"[^>]*value="([^"]*)"')
-ANSWERS = {
-    "full_name": "Ana Example",
-    "badge_name": "Ana",
-    "organisation": "Example Collective",
-    "country": "Examplestan",
-    "safe_contact": "signal: +00 000 000",
-    "track": "digital-security",
-    "diet": "vegan",
-    "access_needs": "Step-free access, please.",
-    "photo_consent": "no-face",
-    "safety_notes": "",
-    "consent": "y",
-}
+ANSWERS = SAMPLE_ANSWERS | {"consent": "y"}
 
 
 def gatehouse_app(folder: Path) -> Flask:
