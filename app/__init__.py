@@ -14,6 +14,7 @@ from app.forms import input_attributes
 from app.request import GatehouseRequest
 from app.staff_auth import LoginThrottle
 from app.staff_sessions import DEFAULT_IDLE_SECONDS, SessionStore
+from app.throttle import DEFAULT_FAILURES_PER_MINUTE, GlobalBudget
 
 # Largest body a browser can send from any Gatehouse form, with room to spare:
 # anything larger is refused before it is parsed.
@@ -55,6 +56,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     cookies.init_app(app)
     app.extensions["gatehouse.sessions"] = SessionStore(app.config.get("STAFF_IDLE_SECONDS", DEFAULT_IDLE_SECONDS))
     app.extensions["gatehouse.login_throttle"] = LoginThrottle()
+    app.extensions["gatehouse.codename_budget"] = GlobalBudget(
+        app.config.get("CODENAME_FAILURES_PER_MINUTE", DEFAULT_FAILURES_PER_MINUTE)
+    )
     headers.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)

@@ -135,3 +135,23 @@ def input_attributes(field: Field, rule: EventField) -> dict[str, object]:
 def event_values(form: FlaskForm, event: Event) -> dict[str, str]:
     """The typed values of the event's registration fields, by field key."""
     return {field.key: form[field.key].data or "" for field in event.registration_fields()}
+
+
+def _codename_field() -> StringField:
+    return StringField(
+        _l("Your codename (the eight words)"),
+        validators=[DataRequired(_l("Please type your codename.")), Length(max=300)],
+        render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"},
+    )
+
+
+class StatusForm(FlaskForm):
+    codename = _codename_field()
+
+
+class WithdrawForm(FlaskForm):
+    codename = _codename_field()
+    confirm = BooleanField(
+        _l("Yes: destroy my registration and everything I told you. This cannot be undone."),
+        validators=[DataRequired(_l("To withdraw, please tick this box."))],
+    )

@@ -1,7 +1,10 @@
-"""A registration's status: submitted, then approved, waitlisted or rejected by staff."""
+"""A registration's status: submitted, then approved, waitlisted or rejected by staff; withdrawn by the participant."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import crypto
 from app import audit, db
 
 DECISIONS = ("approved", "waitlisted", "rejected")
@@ -29,3 +32,37 @@ def decide(connection: db.Connection, event_id: str, registration_id: str, decis
         connection.execute("UPDATE registrations SET status = ? WHERE id = ?", (decision, registration_id))
         audit.record(connection, actor, "status", pseudonym, {"from": previous, "to": decision})
     return pseudonym
+
+
+@dataclass(frozen=True)
+class Found:
+    registration_id: str
+    pseudonym: str
+    status: str
+
+
+def find_by_codename(connection: db.Connection, lookup_key: bytes, event_id: str, codename: str) -> Found | None:
+    """The registration this codename belongs to; None for a codename that is malformed or unknown alike."""
+    try:
+        lookup = crypto.codename_lookup(lookup_key, codename)
+    except crypto.InvalidCodename:
+        return None
+    row = connection.execute(
+        "SELECT id, pseudonym, status FROM registrations WHERE codename_lookup = ? AND event_id = ?",
+        (lookup, event_id),
+    ).fetchone()
+    return Found(*row) if row else None
+
+
+def withdraw(connection: db.Connection, found: Found) -> None:
+    """Destroy the record at once: its ciphertexts and sealed data keys go in one transaction.
+
+    Only the audit entry with the pseudonym remains. The WAL is then checkpointed so the
+    deleted pages (overwritten in place, as secure_delete is on) leave the WAL as well.
+    """
+    with db.transaction(connection):
+        connection.execute("DELETE FROM field_values WHERE registration_id = ?", (found.registration_id,))
+        connection.execute("DELETE FROM data_keys WHERE registration_id = ?", (found.registration_id,))
+        connection.execute("DELETE FROM registrations WHERE id = ?", (found.registration_id,))
+        audit.record(connection, "participant", "withdrawn by participant", found.pseudonym)
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")

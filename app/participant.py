@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
+from flask_babel import gettext as _
 
 import crypto
 from app.db import get_db
-from app.forms import event_values, registration_form_class, validate_registration
+from app.forms import StatusForm, WithdrawForm, event_values, registration_form_class, validate_registration
 from app.i18n import current_language
 from app.instance import Instance
+from app.lifecycle import Found, find_by_codename, withdraw
 from app.registration import register
 
 bp = Blueprint("participant", __name__)
@@ -35,6 +37,54 @@ def register_page() -> tuple[str, int] | str:
 
     receipt = register(get_db(), instance, form.submission.data, event_values(form, instance.event))
     return render_template("registered.html", receipt=receipt)
+
+
+def _look_up(form) -> tuple[Found | None, str | None, int]:
+    """The registration for the typed codename, or the one message every failure gets and its status code."""
+    budget = current_app.extensions["gatehouse.codename_budget"]
+    if budget.exhausted():
+        return None, _("Too many codenames were tried in the last minute. Please try again shortly."), 429
+    instance = _instance()
+    found = find_by_codename(get_db(), instance.secrets.codename_lookup_key, instance.event.id, form.codename.data)
+    if found is None:
+        budget.spend()
+        # One message whether the words are malformed or unknown: it never hints that a record exists.
+        return (
+            None,
+            _("We could not find a registration with this codename. Please check each word and try again."),
+            400,
+        )
+    return found, None, 200
+
+
+def _status_page(form, found=None, message=None, code=200, withdraw_form=None):
+    form.codename.data = ""  # the codename is a secret: never written back into a page
+    return render_template(
+        "status.html", form=form, found=found, message=message, withdraw_form=withdraw_form or WithdrawForm()
+    ), code
+
+
+@bp.route("/status", methods=["GET", "POST"])
+def status():
+    form = StatusForm()
+    if not form.is_submitted():
+        return _status_page(form)
+    if not form.validate():
+        return _status_page(form, code=400)
+    found, message, code = _look_up(form)
+    return _status_page(form, found, message, code)
+
+
+@bp.post("/status/withdraw")
+def withdraw_page():
+    form = WithdrawForm()
+    if not form.validate():
+        return _status_page(StatusForm(), withdraw_form=form, code=400)
+    found, message, code = _look_up(form)
+    if found is None:
+        return _status_page(StatusForm(), message=message, code=code)
+    withdraw(get_db(), found)
+    return render_template("withdrawn.html", pseudonym=found.pseudonym)
 
 
 def privacy_notice(instance: Instance) -> list[dict[str, object]]:

@@ -23,6 +23,10 @@ def _pages(client):
         "register with errors": client.post("/register", data={**tokens, **valid_answers(full_name="")}),
         "registered": client.post("/register", data={**tokens, **valid_answers()}),
         "not found": client.get("/nowhere"),
+        "status": client.get("/status"),
+        "status not found": client.post(
+            "/status", data={"csrf_token": tokens["csrf_token"], "codename": "wrong words " * 4}
+        ),
     }
 
 
