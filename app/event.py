@@ -78,6 +78,10 @@ class Event:
         """The fields asked at registration; follow-up fields wait for approval."""
         return tuple(field for field in self.fields if not field.after_approval)
 
+    def follow_up_fields(self) -> tuple[Field, ...]:
+        """The fields asked only once a registration is approved, through the codename."""
+        return tuple(field for field in self.fields if field.after_approval)
+
     def compartment(self, name: str) -> Compartment:
         return next(c for c in self.compartments if c.name == name)
 

@@ -86,6 +86,14 @@ def _form_field(field: EventField, language: str) -> Field:
 
 
 @cache
+def follow_up_form_class(event: Event, language: str) -> type[FlaskForm]:
+    """The fields asked only after approval, with the signed token that ties the form to one record."""
+    attributes: dict[str, object] = {field.key: _form_field(field, language) for field in event.follow_up_fields()}
+    attributes["record"] = HiddenField()
+    return type("FollowUpForm", (FlaskForm,), attributes)
+
+
+@cache
 def registration_form_class(event: Event, language: str) -> type[FlaskForm]:
     """A form class per event and language; labels are the organiser's words in that language."""
     attributes: dict[str, object] = {field.key: _form_field(field, language) for field in event.registration_fields()}
@@ -132,9 +140,9 @@ def input_attributes(field: Field, rule: EventField) -> dict[str, object]:
     return attributes
 
 
-def event_values(form: FlaskForm, event: Event) -> dict[str, str]:
-    """The typed values of the event's registration fields, by field key."""
-    return {field.key: form[field.key].data or "" for field in event.registration_fields()}
+def event_values(form: FlaskForm, fields: Iterable[EventField]) -> dict[str, str]:
+    """The typed values of these fields, by field key."""
+    return {field.key: form[field.key].data or "" for field in fields}
 
 
 def _codename_field() -> StringField:

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
 from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 import crypto
 from app.db import get_db
-from app.forms import StatusForm, WithdrawForm, event_values, registration_form_class, validate_registration
+from app.forms import (
+    StatusForm,
+    WithdrawForm,
+    event_values,
+    follow_up_form_class,
+    registration_form_class,
+    validate_registration,
+)
 from app.i18n import current_language
 from app.instance import Instance
 from app.lifecycle import Found, find_by_codename, withdraw
-from app.registration import register
+from app.registration import NotApproved, add_follow_up, register
 
 bp = Blueprint("participant", __name__)
 
@@ -35,7 +43,9 @@ def register_page() -> tuple[str, int] | str:
     if not validate_registration(form):
         return render_template("register.html", form=form), 400
 
-    receipt = register(get_db(), instance, form.submission.data, event_values(form, instance.event))
+    receipt = register(
+        get_db(), instance, form.submission.data, event_values(form, instance.event.registration_fields())
+    )
     return render_template("registered.html", receipt=receipt)
 
 
@@ -57,10 +67,42 @@ def _look_up(form) -> tuple[Found | None, str | None, int]:
     return found, None, 200
 
 
-def _status_page(form, found=None, message=None, code=200, withdraw_form=None):
+FOLLOW_UP_SECONDS = 2 * 3600  # long enough to find a passport on a slow link, short if the page leaks
+
+
+def _record_tokens() -> URLSafeTimedSerializer:
+    """Signed tokens that tie a follow-up form to the one record its codename opened."""
+    return URLSafeTimedSerializer(current_app.secret_key, salt="gatehouse.follow-up")
+
+
+def _has_follow_up(registration_id: str) -> bool:
+    keys = [field.key for field in _instance().event.follow_up_fields()]
+    row = (
+        get_db()
+        .execute(
+            f"SELECT 1 FROM field_values WHERE registration_id = ? AND field_key IN ({', '.join('?' * len(keys))})",  # noqa: S608
+            (registration_id, *keys),
+        )
+        .fetchone()
+    )
+    return row is not None
+
+
+def _status_page(form, found=None, message=None, code=200, withdraw_form=None, follow_up_form=None, notice=None):
     form.codename.data = ""  # the codename is a secret: never written back into a page
+    event = _instance().event
+    if found is not None and found.status == "approved" and event.follow_up_fields() and follow_up_form is None:
+        follow_up_form = follow_up_form_class(event, current_language())()
+        follow_up_form.record.data = _record_tokens().dumps(found.registration_id)
     return render_template(
-        "status.html", form=form, found=found, message=message, withdraw_form=withdraw_form or WithdrawForm()
+        "status.html",
+        form=form,
+        found=found,
+        message=message,
+        notice=notice,
+        withdraw_form=withdraw_form or WithdrawForm(),
+        follow_up_form=follow_up_form if found is not None else None,
+        follow_up_received=found is not None and _has_follow_up(found.registration_id),
     ), code
 
 
@@ -73,6 +115,32 @@ def status():
         return _status_page(form, code=400)
     found, message, code = _look_up(form)
     return _status_page(form, found, message, code)
+
+
+@bp.post("/status/follow-up")
+def follow_up():
+    event = _instance().event
+    form = follow_up_form_class(event, current_language())()
+    try:
+        registration_id = _record_tokens().loads(form.record.data or "", max_age=FOLLOW_UP_SECONDS)
+    except BadSignature:
+        registration_id = None
+    row = (
+        get_db().execute("SELECT pseudonym, status FROM registrations WHERE id = ?", (str(registration_id),)).fetchone()
+    )
+    if row is None:  # a forged or expired token, or a record withdrawn since
+        message = _("This form has expired. Please look up your status again with your codename.")
+        return _status_page(StatusForm(), message=message, code=400)
+    found = Found(registration_id, *row)
+    if not form.validate():
+        return _status_page(StatusForm(), found, follow_up_form=form, code=400)
+    try:
+        add_follow_up(get_db(), event, registration_id, event_values(form, event.follow_up_fields()))
+    except NotApproved:
+        return _status_page(
+            StatusForm(), found, message=_("These details are asked only once you are accepted."), code=400
+        )
+    return _status_page(StatusForm(), found, notice=_("Thank you: your details are in, encrypted like the rest."))
 
 
 @bp.post("/status/withdraw")

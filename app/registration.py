@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import crypto
 from app import db
 from app.days import today
+from app.event import Event, Field
 from app.instance import Instance
 from app.keyring import current_public_keys
 from app.records import store_sealed_parts
@@ -39,14 +40,6 @@ def register(
         return Receipt(existing, codename, repeated=True)
 
     registration_id = secrets.token_hex(16)
-    by_compartment: dict[str, dict[str, str]] = {}
-    for field in event.registration_fields():
-        by_compartment.setdefault(field.compartment, {})[field.key] = values.get(field.key, "")
-    current_keys = current_public_keys(connection, event.id)
-    sealed = crypto.seal_registration(
-        event.id, registration_id, {name: key.public_key for name, key in current_keys.items()}, by_compartment
-    )
-
     try:
         with db.transaction(connection):
             pseudonym = _free_pseudonym(connection, event.id)
@@ -55,7 +48,7 @@ def register(
                 " VALUES (?, ?, ?, 'submitted', ?, ?)",
                 (registration_id, event.id, pseudonym, today(), codename_lookup),
             )
-            store_sealed_parts(connection, registration_id, sealed, {n: k.generation for n, k in current_keys.items()})
+            seal_into_record(connection, event, registration_id, event.registration_fields(), values)
     except db.IntegrityError:
         # The same form arrived twice at once: the other request stored it.
         existing = _pseudonym_for(connection, codename_lookup)
@@ -63,6 +56,47 @@ def register(
             raise
         return Receipt(existing, codename, repeated=True)
     return Receipt(pseudonym, codename, repeated=False)
+
+
+class NotApproved(Exception):
+    """Follow-up details are taken only from an approved registration."""
+
+
+def add_follow_up(connection: db.Connection, event: Event, registration_id: str, values: Mapping[str, str]) -> None:
+    """Seal the after-approval fields into the same record; sending them again replaces the earlier ones."""
+    fields = event.follow_up_fields()
+    keys = [field.key for field in fields]
+    with db.transaction(connection):
+        row = connection.execute("SELECT status FROM registrations WHERE id = ?", (registration_id,)).fetchone()
+        if row is None or row[0] != "approved":
+            raise NotApproved(registration_id)
+        connection.execute(
+            f"DELETE FROM field_values WHERE registration_id = ? AND field_key IN ({', '.join('?' * len(keys))})",  # noqa: S608
+            (registration_id, *keys),
+        )
+        # A data key that no longer guards any value is destroyed with the values.
+        connection.execute(
+            "DELETE FROM data_keys WHERE registration_id = ? AND id NOT IN"
+            " (SELECT data_key_id FROM field_values WHERE registration_id = ?)",
+            (registration_id, registration_id),
+        )
+        seal_into_record(connection, event, registration_id, fields, values)
+
+
+def seal_into_record(
+    connection: db.Connection, event: Event, registration_id: str, fields: Iterable[Field], values: Mapping[str, str]
+) -> None:
+    """Seal these fields (empty ones too) to the current keys of their compartments, within the caller's transaction."""
+    by_compartment: dict[str, dict[str, str]] = {}
+    for field in fields:
+        by_compartment.setdefault(field.compartment, {})[field.key] = values.get(field.key, "")
+    current_keys = current_public_keys(connection, event.id)
+    sealed = crypto.seal_registration(
+        event.id, registration_id, {name: key.public_key for name, key in current_keys.items()}, by_compartment
+    )
+    store_sealed_parts(
+        connection, registration_id, sealed, {name: key.generation for name, key in current_keys.items()}
+    )
 
 
 def _pseudonym_for(connection: db.Connection, codename_lookup: bytes) -> str | None:

@@ -63,7 +63,7 @@ def baseline_app(folder: Path) -> Flask:
         connection.execute("BEGIN IMMEDIATE")
         connection.execute(
             "INSERT INTO registrations (answers, day) VALUES (?, date('now'))",
-            (json.dumps(event_values(form, event)),),
+            (json.dumps(event_values(form, event.registration_fields())),),
         )
         connection.execute("COMMIT")
         connection.close()
