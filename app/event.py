@@ -71,6 +71,7 @@ class Event:
     contact: Text
     invitation_required: bool
     decided_by: str  # holders of this compartment approve, waitlist or reject registrations
+    capacity: int | None  # once this many are approved, newcomers are waitlisted
     compartments: tuple[Compartment, ...]
     fields: tuple[Field, ...]
 
@@ -122,6 +123,10 @@ def _event(data: dict[str, Any]) -> Event:
     if decided_by not in names:
         raise EventDefinitionError(f"[event] decided_by: '{decided_by}' is not a defined compartment")
 
+    capacity = info.get("capacity")
+    if capacity is not None and (not isinstance(capacity, int) or isinstance(capacity, bool) or capacity < 1):
+        raise EventDefinitionError("[event] capacity: a whole number of at least 1, or leave it out")
+
     fields = tuple(_field(entry, i, set(names)) for i, entry in enumerate(_list(data, "fields")))
     keys = [f.key for f in fields]
     if len(set(keys)) != len(keys):
@@ -140,6 +145,7 @@ def _event(data: dict[str, Any]) -> Event:
         ends=ends,
         invitation_required=bool(info.get("invitation_required", False)),
         decided_by=decided_by,
+        capacity=capacity,
         compartments=compartments,
         fields=fields,
     )

@@ -10,6 +10,19 @@ from app import audit, db
 DECISIONS = ("approved", "waitlisted", "rejected")
 
 
+class CapacityReached(Exception):
+    """As many registrations are approved as the event has places."""
+
+
+def is_full(connection: db.Connection, event_id: str, capacity: int | None) -> bool:
+    if capacity is None:
+        return False
+    approved = connection.execute(
+        "SELECT count(*) FROM registrations WHERE event_id = ? AND status = 'approved'", (event_id,)
+    ).fetchone()[0]
+    return approved >= capacity
+
+
 class UnknownRegistration(LookupError):
     """No registration of this event has that id."""
 
@@ -23,12 +36,24 @@ def pseudonym_and_status(connection: db.Connection, event_id: str, registration_
     return row
 
 
-def decide(connection: db.Connection, event_id: str, registration_id: str, decision: str, actor: str) -> str:
-    """Set the status and log it in one transaction; returns the pseudonym."""
+def decide(
+    connection: db.Connection,
+    event_id: str,
+    registration_id: str,
+    decision: str,
+    actor: str,
+    capacity: int | None = None,
+) -> str:
+    """Set the status and log it in one transaction; returns the pseudonym.
+
+    Raises CapacityReached for an approval beyond the event's capacity.
+    """
     if decision not in DECISIONS:
         raise ValueError(decision)
     with db.transaction(connection):
         pseudonym, previous = pseudonym_and_status(connection, event_id, registration_id)
+        if decision == "approved" and previous != "approved" and is_full(connection, event_id, capacity):
+            raise CapacityReached(event_id)
         connection.execute("UPDATE registrations SET status = ? WHERE id = ?", (decision, registration_id))
         audit.record(connection, actor, "status", pseudonym, {"from": previous, "to": decision})
     return pseudonym

@@ -12,6 +12,7 @@ from app.days import today
 from app.event import Event, Field
 from app.instance import Instance
 from app.keyring import current_public_keys
+from app.lifecycle import is_full
 from app.records import store_sealed_parts
 
 
@@ -22,6 +23,7 @@ class Receipt:
     pseudonym: str
     codename: str
     repeated: bool  # True when this form had already been received
+    status: str = "submitted"
 
 
 def register(
@@ -35,27 +37,29 @@ def register(
     event = instance.event
     codename = crypto.codename_for_submission(instance.secrets.receipt_key, submission_token)
     codename_lookup = crypto.codename_lookup(instance.secrets.codename_lookup_key, codename)
-    existing = _pseudonym_for(connection, codename_lookup)
+    existing = _pseudonym_and_status(connection, codename_lookup)
     if existing is not None:
-        return Receipt(existing, codename, repeated=True)
+        return Receipt(existing[0], codename, repeated=True, status=existing[1])
 
     registration_id = secrets.token_hex(16)
     try:
         with db.transaction(connection):
             pseudonym = _free_pseudonym(connection, event.id)
+            # Once every place is taken, newcomers go straight to the waiting list, and are told so.
+            status = "waitlisted" if is_full(connection, event.id, event.capacity) else "submitted"
             connection.execute(
                 "INSERT INTO registrations (id, event_id, pseudonym, status, submitted_day, codename_lookup)"
-                " VALUES (?, ?, ?, 'submitted', ?, ?)",
-                (registration_id, event.id, pseudonym, today(), codename_lookup),
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (registration_id, event.id, pseudonym, status, today(), codename_lookup),
             )
             seal_into_record(connection, event, registration_id, event.registration_fields(), values)
     except db.IntegrityError:
         # The same form arrived twice at once: the other request stored it.
-        existing = _pseudonym_for(connection, codename_lookup)
+        existing = _pseudonym_and_status(connection, codename_lookup)
         if existing is None:
             raise
-        return Receipt(existing, codename, repeated=True)
-    return Receipt(pseudonym, codename, repeated=False)
+        return Receipt(existing[0], codename, repeated=True, status=existing[1])
+    return Receipt(pseudonym, codename, repeated=False, status=status)
 
 
 class NotApproved(Exception):
@@ -99,11 +103,11 @@ def seal_into_record(
     )
 
 
-def _pseudonym_for(connection: db.Connection, codename_lookup: bytes) -> str | None:
-    row = connection.execute(
-        "SELECT pseudonym FROM registrations WHERE codename_lookup = ?", (codename_lookup,)
+def _pseudonym_and_status(connection: db.Connection, codename_lookup: bytes) -> tuple[str, str] | None:
+    """(pseudonym, status) of the registration with this codename, if there is one."""
+    return connection.execute(
+        "SELECT pseudonym, status FROM registrations WHERE codename_lookup = ?", (codename_lookup,)
     ).fetchone()
-    return row[0] if row else None
 
 
 def _free_pseudonym(connection: db.Connection, event_id: str) -> str:

@@ -14,7 +14,7 @@ from app.cookies import cookie_is_secure
 from app.db import get_db
 from app.export import export_csv
 from app.instance import Instance
-from app.lifecycle import UnknownRegistration, decide, pseudonym_and_status
+from app.lifecycle import CapacityReached, UnknownRegistration, decide, pseudonym_and_status
 from app.records import load_record, open_record
 from app.staff_accounts import find_staff
 from app.staff_auth import LoginRefused, LoginThrottled, authenticate
@@ -170,7 +170,14 @@ def decision(session: StaffSession, registration_id: str):
         abort(403)
     if not form.validate_on_submit():
         return _registration_page(session, registration_id, pseudonym, status, ReasonForm(), form, code=400)
-    decide(get_db(), _instance().event.id, registration_id, form.decision.data, session.username)
+    event = _instance().event
+    try:
+        decide(get_db(), event.id, registration_id, form.decision.data, session.username, event.capacity)
+    except CapacityReached:
+        form.decision.errors = [
+            _("All %(capacity)d places are taken: nobody more can be approved.", capacity=event.capacity)
+        ]
+        return _registration_page(session, registration_id, pseudonym, status, ReasonForm(), form, code=409)
     return redirect(url_for("staff.registration", registration_id=registration_id), code=303)
 
 
