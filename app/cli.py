@@ -9,6 +9,7 @@ import click
 from flask.cli import FlaskGroup
 
 from app import instance as instances
+from app.cli_invitations import commands as invitation_commands
 from app.cli_options import instance_option
 from app.cli_staff import commands as staff_commands
 
@@ -96,7 +97,7 @@ def serve(instance_dir: Path, host: str, port: int) -> None:
     _serve(instance_dir, host, port)
 
 
-commands = (demo, init, serve, *staff_commands)
+commands = (demo, init, serve, *staff_commands, *invitation_commands)
 
 
 def _create_app():

@@ -98,6 +98,13 @@ def registration_form_class(event: Event, language: str) -> type[FlaskForm]:
     """A form class per event and language; labels are the organiser's words in that language."""
     attributes: dict[str, object] = {field.key: _form_field(field, language) for field in event.registration_fields()}
     attributes["submission"] = HiddenField()
+    if event.invitation_required:
+        attributes["invitation"] = StringField(
+            _l("Invitation code"),
+            description=_l("The code the organisers gave you, for example K7QM-3XD9-PA2F."),
+            validators=[DataRequired(_l("This event needs an invitation code.")), Length(max=40)],
+            render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
+        )
     attributes["consent"] = BooleanField(
         _l("I agree that the organisers keep what I typed, encrypted, as this page explains."),
         validators=[DataRequired(_l("To register, please tick this box."))],

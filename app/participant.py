@@ -18,6 +18,7 @@ from app.forms import (
 )
 from app.i18n import current_language
 from app.instance import Instance
+from app.invitations import InvitationRefused
 from app.lifecycle import Found, find_by_codename, withdraw
 from app.registration import NotApproved, add_follow_up, register
 
@@ -43,9 +44,15 @@ def register_page() -> tuple[str, int] | str:
     if not validate_registration(form):
         return render_template("register.html", form=form), 400
 
-    receipt = register(
-        get_db(), instance, form.submission.data, event_values(form, instance.event.registration_fields())
-    )
+    values = event_values(form, instance.event.registration_fields())
+    invitation = form.invitation.data if "invitation" in form else ""
+    try:
+        receipt = register(get_db(), instance, form.submission.data, values, invitation)
+    except InvitationRefused:
+        form.invitation.errors = [
+            _("This invitation code is not valid. Please check it with the person who gave it to you.")
+        ]
+        return render_template("register.html", form=form), 400
     return render_template("registered.html", receipt=receipt)
 
 

@@ -11,6 +11,7 @@ from app import db
 from app.days import today
 from app.event import Event, Field
 from app.instance import Instance
+from app.invitations import redeem
 from app.keyring import current_public_keys
 from app.lifecycle import is_full
 from app.records import store_sealed_parts
@@ -27,12 +28,18 @@ class Receipt:
 
 
 def register(
-    connection: db.Connection, instance: Instance, submission_token: str, values: Mapping[str, str]
+    connection: db.Connection,
+    instance: Instance,
+    submission_token: str,
+    values: Mapping[str, str],
+    invitation: str = "",
 ) -> Receipt:
     """Store one registration of ``values`` (field key -> text), or find the one this form already made.
 
     Every field asked at registration is sealed, empty or not, so that which optional
-    fields someone filled in is not visible to whoever holds the database.
+    fields someone filled in is not visible to whoever holds the database. An event that
+    requires an invitation takes one use of the code in the same transaction, or raises
+    InvitationRefused and stores nothing.
     """
     event = instance.event
     codename = crypto.codename_for_submission(instance.secrets.receipt_key, submission_token)
@@ -44,6 +51,8 @@ def register(
     registration_id = secrets.token_hex(16)
     try:
         with db.transaction(connection):
+            if event.invitation_required:
+                redeem(connection, instance.secrets.invitation_key, invitation)
             pseudonym = _free_pseudonym(connection, event.id)
             # Once every place is taken, newcomers go straight to the waiting list, and are told so.
             status = "waitlisted" if is_full(connection, event.id, event.capacity) else "submitted"

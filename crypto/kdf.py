@@ -16,6 +16,7 @@ class InstanceSecrets:
     database_key: bytes
     codename_lookup_key: bytes
     receipt_key: bytes
+    invitation_key: bytes
     session_key: bytes
 
 
@@ -35,5 +36,6 @@ def derive_instance_secrets(master: bytes) -> InstanceSecrets:
         database_key=_derive(master, b"gh.sqlcipher"),
         codename_lookup_key=_derive(master, b"gh.codename"),
         receipt_key=_derive(master, b"gh.receipt"),
+        invitation_key=_derive(master, b"gh.invitation"),
         session_key=_derive(master, b"gh.session"),
     )

@@ -62,3 +62,23 @@ def codename_lookup(lookup_key: bytes, codename: str) -> bytes:
     return hashlib.blake2b(
         normalise_codename(codename).encode("utf-8"), key=lookup_key, person=b"gh.codename", digest_size=32
     ).digest()
+
+
+# Crockford's base32 alphabet: no I, L, O or U, so a code read aloud or copied by hand survives.
+_INVITATION_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_INVITATION_LENGTH = 12  # 60 bits
+_READ_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})
+
+
+def new_invitation_code() -> str:
+    """A short code such as "K7QM-3XD9-PA2F", easy to pass on by hand, phone or Signal."""
+    code = "".join(secrets.choice(_INVITATION_ALPHABET) for _ in range(_INVITATION_LENGTH))
+    return "-".join(code[i : i + 4] for i in range(0, _INVITATION_LENGTH, 4))
+
+
+def invitation_lookup(lookup_key: bytes, typed: str) -> bytes | None:
+    """Keyed hash of a typed code, forgiving case, spaces, dashes and O/0, I/L/1; None if it cannot be a code."""
+    code = re.sub(r"[\s\-]", "", typed).upper().translate(_READ_AS)
+    if len(code) != _INVITATION_LENGTH or any(c not in _INVITATION_ALPHABET for c in code):
+        return None
+    return hashlib.blake2b(code.encode("ascii"), key=lookup_key, person=b"gh.invitation", digest_size=32).digest()
