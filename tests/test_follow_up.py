@@ -60,6 +60,8 @@ def test_follow_up_is_offered_only_after_approval_and_sealed_into_the_same_recor
     _approve(app, registration_id)
     status_html = _status(client, codename).get_data(as_text=True)
     assert 'name="passport_number"' in status_html
+    assert len(status_html.encode()) <= 12 * 1024, "the largest participant page stays within its budget"
+    assert "<script" not in status_html
     response = _send_follow_up(client, status_html)
     assert response.status_code == 200 and "your details are in" in response.get_data(as_text=True)
     opened = _opened(app, demo_instance, registration_id)
