@@ -79,6 +79,22 @@ def find_by_codename(connection: db.Connection, lookup_key: bytes, event_id: str
     return Found(*row) if row else None
 
 
+def find_by_id(connection: db.Connection, registration_id: str) -> Found | None:
+    row = connection.execute(
+        "SELECT id, pseudonym, status FROM registrations WHERE id = ?", (registration_id,)
+    ).fetchone()
+    return Found(*row) if row else None
+
+
+def has_values_for(connection: db.Connection, registration_id: str, field_keys: list[str]) -> bool:
+    """Whether any of these fields holds a value in the record (which, is never shown)."""
+    row = connection.execute(
+        f"SELECT 1 FROM field_values WHERE registration_id = ? AND field_key IN ({', '.join('?' * len(field_keys))})",  # noqa: S608
+        (registration_id, *field_keys),
+    ).fetchone()
+    return row is not None
+
+
 def withdraw(connection: db.Connection, found: Found) -> None:
     """Destroy the record at once: its ciphertexts and sealed data keys go in one transaction.
 

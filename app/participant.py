@@ -19,7 +19,7 @@ from app.forms import (
 from app.i18n import current_language
 from app.instance import Instance
 from app.invitations import InvitationRefused
-from app.lifecycle import Found, find_by_codename, withdraw
+from app.lifecycle import Found, find_by_codename, find_by_id, has_values_for, withdraw
 from app.registration import NotApproved, add_follow_up, register
 
 bp = Blueprint("participant", __name__)
@@ -82,19 +82,6 @@ def _record_tokens() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.secret_key, salt="gatehouse.follow-up")
 
 
-def _has_follow_up(registration_id: str) -> bool:
-    keys = [field.key for field in _instance().event.follow_up_fields()]
-    row = (
-        get_db()
-        .execute(
-            f"SELECT 1 FROM field_values WHERE registration_id = ? AND field_key IN ({', '.join('?' * len(keys))})",  # noqa: S608
-            (registration_id, *keys),
-        )
-        .fetchone()
-    )
-    return row is not None
-
-
 def _status_page(form, found=None, message=None, code=200, withdraw_form=None, follow_up_form=None, notice=None):
     form.codename.data = ""  # the codename is a secret: never written back into a page
     event = _instance().event
@@ -109,7 +96,8 @@ def _status_page(form, found=None, message=None, code=200, withdraw_form=None, f
         notice=notice,
         withdraw_form=withdraw_form or WithdrawForm(),
         follow_up_form=follow_up_form if found is not None else None,
-        follow_up_received=found is not None and _has_follow_up(found.registration_id),
+        follow_up_received=found is not None
+        and has_values_for(get_db(), found.registration_id, [field.key for field in event.follow_up_fields()]),
     ), code
 
 
@@ -129,16 +117,13 @@ def follow_up():
     event = _instance().event
     form = follow_up_form_class(event, current_language())()
     try:
-        registration_id = _record_tokens().loads(form.record.data or "", max_age=FOLLOW_UP_SECONDS)
+        found = find_by_id(get_db(), str(_record_tokens().loads(form.record.data or "", max_age=FOLLOW_UP_SECONDS)))
     except BadSignature:
-        registration_id = None
-    row = (
-        get_db().execute("SELECT pseudonym, status FROM registrations WHERE id = ?", (str(registration_id),)).fetchone()
-    )
-    if row is None:  # a forged or expired token, or a record withdrawn since
+        found = None
+    if found is None:  # a forged or expired token, or a record withdrawn since
         message = _("This form has expired. Please look up your status again with your codename.")
         return _status_page(StatusForm(), message=message, code=400)
-    found = Found(registration_id, *row)
+    registration_id = found.registration_id
     if not form.validate():
         return _status_page(StatusForm(), found, follow_up_form=form, code=400)
     try:
