@@ -50,7 +50,7 @@ class LoginThrottle:
     def check(self, account: str, now: float) -> None:
         with self._lock:
             if len(self._recent(account, now)) >= self._allowed:
-                raise LoginThrottled(account)
+                raise LoginThrottled()
 
     def fail(self, account: str, now: float) -> None:
         with self._lock:
@@ -85,7 +85,7 @@ def authenticate(
     if member is None or member.disabled or not passphrase_right or step is None:
         throttle.fail(username, now)
         audit.log(connection, "anonymous", "login-failed", member.username if member else "unknown account")
-        raise LoginRefused(username)
+        raise LoginRefused()
     staff_key = crypto.unlock_private_key(member.locked_private_key, passphrase) if member.locked_private_key else None
     audit.log(connection, member.username, "login")
     return LoggedIn(member, staff_key)

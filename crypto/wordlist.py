@@ -35,7 +35,7 @@ class WordList:
             return typed
         word = self._by_prefix.get(typed[:PREFIX_LETTERS])
         if word is None or len(typed) < PREFIX_LETTERS or not word.startswith(typed):
-            raise KeyError(typed)
+            raise KeyError("not a word of this list")  # never the typed text: it is part of a secret
         return word
 
     def encode(self, number: int, count: int) -> list[str]:
