@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask, abort, current_app
 
-from app import cookies, db, errors, headers, i18n, instance
+from app import cookies, db, errors, headers, i18n, instance, privacy
 from app.forms import input_attributes
 from app.request import GatehouseRequest
 from app.staff_auth import LoginThrottle
@@ -23,6 +23,11 @@ MAX_BODY_BYTES = 256 * 1024
 
 def default_instance_dir() -> Path:
     return Path(os.environ.get("GATEHOUSE_INSTANCE") or "instance")
+
+
+def _event_context() -> dict[str, Any]:
+    loaded = current_app.extensions["gatehouse"]  # None before set-up, and after an emergency wipe
+    return {"event": loaded.event if loaded else None}
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -52,7 +57,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if loaded is not None and not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = loaded.secrets.session_key
 
-    db.init_app(app, loaded.connect if loaded else None)
+    db.init_app(app, (lambda: loaded.connect(any_thread=True)) if loaded else None)
     cookies.init_app(app)
     app.extensions["gatehouse.sessions"] = SessionStore(app.config.get("STAFF_IDLE_SECONDS", DEFAULT_IDLE_SECONDS))
     app.extensions["gatehouse.login_throttle"] = LoginThrottle()
@@ -61,21 +66,26 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     headers.init_app(app)
     i18n.init_app(app)
+    privacy.init_app(app)
     errors.init_app(app)
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
     app.jinja_env.globals["input_attributes"] = input_attributes
-    app.context_processor(lambda: {"event": loaded.event if loaded else None})
+    app.context_processor(_event_context)
 
     @app.before_request
     def require_instance() -> None:
         if current_app.extensions["gatehouse"] is None:
             abort(503)
 
+    from app.auditor import bp as auditor_bp
+    from app.emergency import bp as emergency_bp
     from app.participant import bp as participant_bp
     from app.staff import bp as staff_bp
 
     app.register_blueprint(participant_bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(auditor_bp)
+    app.register_blueprint(emergency_bp)
 
     from app.cli import commands
 

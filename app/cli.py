@@ -9,8 +9,10 @@ import click
 from flask.cli import FlaskGroup
 
 from app import instance as instances
+from app.cli_audit import commands as audit_commands
 from app.cli_invitations import commands as invitation_commands
 from app.cli_options import instance_option
+from app.cli_retention import commands as retention_commands
 from app.cli_staff import commands as staff_commands
 
 DEFAULT_HOST = "127.0.0.1"
@@ -47,8 +49,16 @@ def _serve(instance_dir: Path, host: str, port: int) -> None:
 
     from app import MAX_BODY_BYTES, create_app
 
+    from app.maintenance import DailyMaintenance, run_daily
+
     app = create_app({"INSTANCE_DIR": instance_dir})
-    click.echo(f"Gatehouse is serving {app.extensions['gatehouse'].event.id} at http://{host}:{port}/")
+    instance = app.extensions["gatehouse"]
+    # Retention runs at start-up and every day after, from this process: no external scheduler to forget.
+    report = run_daily(instance)
+    if report.values_destroyed:
+        click.echo(f"Purged {report.values_destroyed} expired values ({report.records} whole records) at start-up.")
+    DailyMaintenance(instance).start()
+    click.echo(f"Gatehouse is serving {instance.event.id} at http://{host}:{port}/")
     click.echo("Press Ctrl+C to stop.")
     sys.stdout.flush()
     waitress.serve(
@@ -97,7 +107,7 @@ def serve(instance_dir: Path, host: str, port: int) -> None:
     _serve(instance_dir, host, port)
 
 
-commands = (demo, init, serve, *staff_commands, *invitation_commands)
+commands = (demo, init, serve, *staff_commands, *invitation_commands, *retention_commands, *audit_commands)
 
 
 def _create_app():

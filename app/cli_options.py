@@ -15,3 +15,12 @@ instance_option = click.option(
     type=click.Path(file_okay=False, path_type=Path),
     help="The instance folder (or set GATEHOUSE_INSTANCE).",
 )
+
+
+def require_instance(instance_dir: Path):
+    """The instance in this folder, or a clear error for the person at the terminal."""
+    from app import instance as instances
+
+    if not instances.exists(instance_dir):
+        raise click.ClickException(f"no Gatehouse instance in {instance_dir.resolve()}")
+    return instances.open_instance(instance_dir)

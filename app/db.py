@@ -20,15 +20,20 @@ class DatabaseKeyError(RuntimeError):
     """The key does not open this database file."""
 
 
-def connect(path: Path, key: bytes) -> Connection:
+def connect(path: Path, key: bytes, any_thread: bool = False) -> Connection:
     """Open the database with a raw 32-byte key: no per-connection passphrase derivation."""
-    connection = sqlcipher3.connect(str(path), timeout=10.0, isolation_level=None, check_same_thread=True)
+    connection = sqlcipher3.connect(str(path), timeout=10.0, isolation_level=None, check_same_thread=not any_thread)
     connection.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
     try:
         connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlcipher3.DatabaseError:
         connection.close()
         raise DatabaseKeyError("the instance key does not open its database") from None
+    return configure(connection)
+
+
+def configure(connection: Connection) -> Connection:
+    """The settings every connection runs with (tests also apply them to an unencrypted database)."""
     connection.execute("PRAGMA foreign_keys = ON")
     # Deleted values are overwritten in the file, not left in free pages.
     connection.execute("PRAGMA secure_delete = ON")
@@ -82,9 +87,17 @@ def _close_db(_error: BaseException | None) -> None:
         connection.close()
 
 
-def init_app(app: Flask, open_connection: Callable[[], Connection] | None) -> None:
+def init_app(app: Flask, open_idle_connection: Callable[[], Connection] | None) -> None:
     app.teardown_appcontext(_close_db)
-    if open_connection is not None:
+    if open_idle_connection is not None:
         # Closing the last connection to a WAL database checkpoints it; one idle connection held for
         # the application's life lets each request close its own cheaply. Auto-checkpoints still run.
-        app.extensions["gatehouse.wal_holder"] = open_connection()
+        app.extensions["gatehouse.wal_holder"] = open_idle_connection()
+
+
+def close_all(app: Flask) -> None:
+    """Close this request's connection and the idle one, before the database files are destroyed."""
+    _close_db(None)
+    holder = app.extensions.pop("gatehouse.wal_holder", None)
+    if holder is not None:
+        holder.close()

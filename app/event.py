@@ -13,6 +13,8 @@ from typing import Any
 FIELD_TYPES = ("text", "textarea", "email", "date", "choice")
 _KEY = re.compile(r"[a-z][a-z0-9_]{0,39}")
 DEFAULT_MAX_LENGTH = {"text": 200, "textarea": 2000, "email": 254, "date": 10, "choice": 100}
+# What a field's retention may count from: the event's last day, or the day its registration was approved.
+RETENTION_STEPS = ("event", "approval")
 
 
 class EventDefinitionError(ValueError):
@@ -42,6 +44,14 @@ class Compartment:
 
 
 @dataclass(frozen=True)
+class Retention:
+    """How long a field's values are kept: ``days`` after the event's last day, or after approval."""
+
+    days: int
+    after: str  # one of RETENTION_STEPS
+
+
+@dataclass(frozen=True)
 class Field:
     key: str
     label: Text
@@ -50,7 +60,7 @@ class Field:
     required: bool
     compartment: str
     max_length: int
-    retain_days_after_event: int
+    retention: Retention
     after_approval: bool
     choices: tuple[tuple[str, Text], ...]
 
@@ -72,6 +82,8 @@ class Event:
     invitation_required: bool
     decided_by: str  # holders of this compartment approve, waitlist or reject registrations
     capacity: int | None  # once this many are approved, newcomers are waitlisted
+    max_retain_days_after_event: int  # nothing is kept longer than this after the event's last day
+    retain_days_after_rejection: int | None  # a rejected registration's values go this long after the decision
     compartments: tuple[Compartment, ...]
     fields: tuple[Field, ...]
 
@@ -86,9 +98,21 @@ class Event:
     def compartment(self, name: str) -> Compartment:
         return next(c for c in self.compartments if c.name == name)
 
-    def destroyed_on(self, field: Field) -> datetime.date:
-        """The day a field's values are destroyed under its retention rule."""
-        return self.ends + datetime.timedelta(days=field.retain_days_after_event)
+    def latest_destruction(self) -> datetime.date:
+        """The day by which every value of the event is destroyed, whatever happened to its registration."""
+        return self.ends + datetime.timedelta(days=self.max_retain_days_after_event + 1)
+
+    def destroyed_on(self, field: Field, approved_on: datetime.date | None = None) -> datetime.date:
+        """The day a field's values are destroyed: the day after the last day they are kept.
+
+        A rule that counts from approval applies from the approval day; until a registration
+        is approved (and if it never is), the event's maximum applies.
+        """
+        if field.retention.after == "event":
+            return self.ends + datetime.timedelta(days=field.retention.days + 1)
+        if approved_on is None:
+            return self.latest_destruction()
+        return min(approved_on + datetime.timedelta(days=field.retention.days + 1), self.latest_destruction())
 
 
 def load_event(source: str) -> Event:
@@ -127,7 +151,18 @@ def _event(data: dict[str, Any]) -> Event:
     if capacity is not None and (not isinstance(capacity, int) or isinstance(capacity, bool) or capacity < 1):
         raise EventDefinitionError("[event] capacity: a whole number of at least 1, or leave it out")
 
-    fields = tuple(_field(entry, i, set(names)) for i, entry in enumerate(_list(data, "fields")))
+    default_retention, max_retention = _retention_limits(info)
+    rejection = info.get("retain_days_after_rejection")
+    if rejection is not None and (not _is_whole(rejection) or not 0 <= rejection <= max_retention):
+        raise EventDefinitionError(
+            f"[event] retain_days_after_rejection: a whole number from 0 to {max_retention}"
+            " (max_retain_days_after_event), or leave it out"
+        )
+
+    fields = tuple(
+        _field(entry, i, set(names), default_retention, max_retention)
+        for i, entry in enumerate(_list(data, "fields"))
+    )
     keys = [f.key for f in fields]
     if len(set(keys)) != len(keys):
         raise EventDefinitionError("[[fields]]: two fields share a key")
@@ -146,6 +181,8 @@ def _event(data: dict[str, Any]) -> Event:
         invitation_required=bool(info.get("invitation_required", False)),
         decided_by=decided_by,
         capacity=capacity,
+        max_retain_days_after_event=max_retention,
+        retain_days_after_rejection=rejection,
         compartments=compartments,
         fields=fields,
     )
@@ -167,7 +204,45 @@ def _compartment(entry: Any, position: int) -> Compartment:
     )
 
 
-def _field(entry: Any, position: int, compartments: set[str]) -> Field:
+def _is_whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _retention_limits(info: dict[str, Any]) -> tuple[int, int]:
+    """(default, maximum) days after the event: both must be stated, and the default within the maximum."""
+    maximum = _required(info, "max_retain_days_after_event", int, "[event]")
+    if maximum < 0:
+        raise EventDefinitionError("[event] max_retain_days_after_event: cannot be negative")
+    default = _required(info, "default_retain_days_after_event", int, "[event]")
+    if not 0 <= default <= maximum:
+        raise EventDefinitionError(
+            f"[event] default_retain_days_after_event: from 0 to {maximum} (max_retain_days_after_event)"
+        )
+    return default, maximum
+
+
+def _retention(entry: dict[str, Any], where: str, default: int, maximum: int) -> Retention:
+    known = {f"retain_days_after_{step}": step for step in RETENTION_STEPS}
+    unknown = sorted(key for key in entry if key.startswith("retain") and key not in known)
+    if unknown:
+        raise EventDefinitionError(f"{where} {unknown[0]}: retention counts from {' or '.join(known)}")
+    given = [(known[key], entry[key]) for key in known if key in entry]
+    if not given:
+        return Retention(default, "event")
+    if len(given) > 1:
+        raise EventDefinitionError(f"{where}: give one retention rule, not both {' and '.join(known)}")
+    step, days = given[0]
+    if not _is_whole(days) or days < 0:
+        raise EventDefinitionError(f"{where} retain_days_after_{step}: a whole number of days, 0 or more")
+    if days > maximum:
+        raise EventDefinitionError(
+            f"{where} retain_days_after_{step}: {days} days is more than the event's maximum of {maximum}"
+            " (max_retain_days_after_event)"
+        )
+    return Retention(days, step)
+
+
+def _field(entry: Any, position: int, compartments: set[str], default_retention: int, max_retention: int) -> Field:
     where = f"[[fields]] #{position + 1}"
     if not isinstance(entry, dict):
         raise EventDefinitionError(f"{where}: expected a table")
@@ -184,9 +259,7 @@ def _field(entry: Any, position: int, compartments: set[str]) -> Field:
     max_length = entry.get("max_length", DEFAULT_MAX_LENGTH[field_type])
     if not isinstance(max_length, int) or not 1 <= max_length <= 4000:
         raise EventDefinitionError(f"{where} max_length: a whole number from 1 to 4000")
-    retain = _required(entry, "retain_days_after_event", int, where)
-    if retain < 0:
-        raise EventDefinitionError(f"{where} retain_days_after_event: cannot be negative")
+    retention = _retention(entry, where, default_retention, max_retention)
     choices = tuple(_choices(entry.get("choices"), where)) if field_type == "choice" else ()
     if field_type == "choice" and not choices:
         raise EventDefinitionError(f"{where} choices: a choice field needs choices")
@@ -199,7 +272,7 @@ def _field(entry: Any, position: int, compartments: set[str]) -> Field:
         required=bool(entry.get("required", False)),
         compartment=compartment,
         max_length=max_length,
-        retain_days_after_event=retain,
+        retention=retention,
         after_approval=bool(entry.get("after_approval", False)),
         choices=choices,
     )

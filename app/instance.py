@@ -36,8 +36,8 @@ class Instance:
     def database_path(self) -> Path:
         return self.path / db.DATABASE_FILE
 
-    def connect(self) -> db.Connection:
-        return db.connect(self.database_path, self.secrets.database_key)
+    def connect(self, any_thread: bool = False) -> db.Connection:
+        return db.connect(self.database_path, self.secrets.database_key, any_thread)
 
 
 def exists(path: Path) -> bool:

@@ -54,8 +54,13 @@ def decide(
         pseudonym, previous = pseudonym_and_status(connection, event_id, registration_id)
         if decision == "approved" and previous != "approved" and is_full(connection, event_id, capacity):
             raise CapacityReached(event_id)
-        connection.execute("UPDATE registrations SET status = ? WHERE id = ?", (decision, registration_id))
-        audit.record(connection, actor, "status", pseudonym, {"from": previous, "to": decision})
+        day = audit.record(connection, actor, "status", pseudonym, {"from": previous, "to": decision})
+        # Retention rules may count from this day (after approval, after rejection); repeating
+        # the same decision does not move it later.
+        if decision != previous:
+            connection.execute(
+                "UPDATE registrations SET status = ?, decided_day = ? WHERE id = ?", (decision, day, registration_id)
+            )
     return pseudonym
 
 

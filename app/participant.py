@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 import crypto
+from app import privacy
 from app.db import get_db
 from app.forms import (
     StatusForm,
@@ -31,7 +32,7 @@ def _instance() -> Instance:
 
 @bp.get("/")
 def index() -> str:
-    return render_template("index.html", notice=privacy_notice(_instance()))
+    return render_template("index.html", notice=privacy.notice(_instance().event, current_language()))
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -145,22 +146,3 @@ def withdraw_page():
         return _status_page(StatusForm(), message=message, code=code)
     withdraw(get_db(), found)
     return render_template("withdrawn.html", pseudonym=found.pseudonym)
-
-
-def privacy_notice(instance: Instance) -> list[dict[str, object]]:
-    """Per field: who may read it and until when it is kept, from the rules the system enforces."""
-    event = instance.event
-    language = current_language()
-    rows = []
-    for field in event.fields:
-        compartment = event.compartment(field.compartment)
-        rows.append(
-            {
-                "label": field.label(language),
-                "purpose": compartment.purpose(language),
-                "readers": compartment.readers(language),
-                "destroyed_on": event.destroyed_on(field),
-                "after_approval": field.after_approval,
-            }
-        )
-    return rows

@@ -79,7 +79,8 @@ def login():
         else {}
     )
     token = _sessions().start(StaffSession(member.id, member.username, member.role, keys))
-    response = redirect(url_for("staff.registrations"), code=303)
+    home = "auditor.overview" if member.role == "auditor" else "staff.registrations"
+    response = redirect(url_for(home), code=303)
     response.set_cookie(COOKIE, token, path="/staff", httponly=True, samesite="Strict", secure=cookie_is_secure())
     return response
 

@@ -50,3 +50,11 @@ class RevokeForm(GrantForm):
 
 class LogoutForm(FlaskForm):
     """Nothing but the CSRF token: logging out is a POST that another site cannot forge."""
+
+
+class WipeForm(FlaskForm):
+    """The event id typed out, and the passphrase and a fresh code again: a wipe cannot be undone."""
+
+    event_id = StringField(_l("Type the event id to confirm"), validators=[DataRequired(_REQUIRED), Length(max=80)])
+    passphrase = LoginForm.passphrase
+    code = LoginForm.code

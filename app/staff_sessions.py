@@ -66,6 +66,12 @@ class SessionStore:
             for token in [t for t, s in self._sessions.items() if s.staff_id == staff_id]:
                 self._sessions.pop(token).keys.clear()
 
+    def end_all(self) -> None:
+        """End every session and drop every unlocked key: after an emergency wipe."""
+        with self._lock:
+            while self._sessions:
+                self._sessions.popitem()[1].keys.clear()
+
     def _expire(self, now: float) -> None:
         for token in [t for t, s in self._sessions.items() if now - s.last_seen > self.idle_seconds]:
             self._sessions.pop(token).keys.clear()
