@@ -39,7 +39,23 @@ def configure(connection: Connection) -> Connection:
     connection.execute("PRAGMA secure_delete = ON")
     # An acknowledged registration must survive a crash or power cut.
     connection.execute("PRAGMA synchronous = FULL")
+    # Sorts, indexes under construction and VACUUM's scratch copy stay in memory, never in a temporary file.
+    connection.execute("PRAGMA temp_store = MEMORY")
     return connection
+
+
+def scrub(connection: Connection) -> None:
+    """After deleting personal data: leave no stale copy of it anywhere in the file or the WAL.
+
+    secure_delete zeroes deleted cells, but a B-tree rebalance can leave older copies of moved
+    cells in the unused part of another page, and the WAL keeps earlier versions of every page
+    it wrote. VACUUM rewrites every page from the live rows only (its scratch copy held in
+    memory, never in a temporary file); the TRUNCATE checkpoint then copies the result over the
+    main file and empties the WAL.
+    """
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection.execute("VACUUM")
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 @contextlib.contextmanager

@@ -79,7 +79,11 @@ def create_instance(path: Path, event_source: str) -> list[str]:
         os.fsync(secret_file.fileno())
 
     try:
-        return _set_up_database(path, event, event_source, crypto.derive_instance_secrets(master))
+        connection = db.connect(path / db.DATABASE_FILE, crypto.derive_instance_secrets(master).database_key)
+        try:
+            return set_up_database(connection, event, event_source)
+        finally:
+            connection.close()
     except BaseException:
         # A half-made instance would be reopened as if whole: remove what was written.
         for name in (SECRET_FILE, db.DATABASE_FILE, f"{db.DATABASE_FILE}-wal", f"{db.DATABASE_FILE}-shm"):
@@ -87,31 +91,28 @@ def create_instance(path: Path, event_source: str) -> list[str]:
         raise
 
 
-def _set_up_database(path: Path, event: Event, event_source: str, secrets: crypto.InstanceSecrets) -> list[str]:
+def set_up_database(connection: db.Connection, event: Event, event_source: str) -> list[str]:
+    """Create the schema, the instance's keys and the event's compartment keys; return the recovery words."""
     recovery_key = crypto.new_key_pair()
-    connection = db.connect(path / db.DATABASE_FILE, secrets.database_key)
-    try:
-        db.migrate(connection)
-        with db.transaction(connection):
-            _store_instance_keys(connection)
+    db.migrate(connection)
+    with db.transaction(connection):
+        _store_instance_keys(connection)
+        connection.execute(
+            "INSERT INTO events (id, definition, recovery_public_key, created_day) VALUES (?, ?, ?, ?)",
+            (event.id, event_source, bytes(recovery_key.public_key), today()),
+        )
+        for compartment in event.compartments:
+            compartment_key = crypto.new_key_pair()
             connection.execute(
-                "INSERT INTO events (id, definition, recovery_public_key, created_day) VALUES (?, ?, ?, ?)",
-                (event.id, event_source, bytes(recovery_key.public_key), today()),
+                "INSERT INTO compartment_keys (event_id, compartment, generation, public_key,"
+                " private_key_sealed_to_recovery) VALUES (?, ?, 1, ?, ?)",
+                (
+                    event.id,
+                    compartment.name,
+                    bytes(compartment_key.public_key),
+                    crypto.seal_to(recovery_key.public_key, bytes(compartment_key)),
+                ),
             )
-            for compartment in event.compartments:
-                compartment_key = crypto.new_key_pair()
-                connection.execute(
-                    "INSERT INTO compartment_keys (event_id, compartment, generation, public_key,"
-                    " private_key_sealed_to_recovery) VALUES (?, ?, 1, ?, ?)",
-                    (
-                        event.id,
-                        compartment.name,
-                        bytes(compartment_key.public_key),
-                        crypto.seal_to(recovery_key.public_key, bytes(compartment_key)),
-                    ),
-                )
-    finally:
-        connection.close()
     return crypto.recovery_words(recovery_key)
 
 

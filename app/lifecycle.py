@@ -103,12 +103,12 @@ def has_values_for(connection: db.Connection, registration_id: str, field_keys: 
 def withdraw(connection: db.Connection, found: Found) -> None:
     """Destroy the record at once: its ciphertexts and sealed data keys go in one transaction.
 
-    Only the audit entry with the pseudonym remains. The WAL is then checkpointed so the
-    deleted pages (overwritten in place, as secure_delete is on) leave the WAL as well.
+    Only the audit entry with the pseudonym remains. The database is then scrubbed, so no
+    copy of the deleted ciphertexts stays in the file or its WAL.
     """
     with db.transaction(connection):
         connection.execute("DELETE FROM field_values WHERE registration_id = ?", (found.registration_id,))
         connection.execute("DELETE FROM data_keys WHERE registration_id = ?", (found.registration_id,))
         connection.execute("DELETE FROM registrations WHERE id = ?", (found.registration_id,))
         audit.record(connection, "participant", "withdrawn by participant", found.pseudonym)
-    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.scrub(connection)

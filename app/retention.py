@@ -3,8 +3,7 @@
 A value is destroyed on the day after the last day its rule keeps it. Three rules can end a
 value, and the earliest wins: the field's own rule (days after the event's last day, or after
 approval), the event's rule for rejected registrations, and the event's maximum, which nothing
-outlives. Deleted cells are overwritten in place (secure_delete) and the WAL is checkpointed
-and truncated, so the ciphertexts leave the database file and its WAL.
+outlives. The database is then scrubbed (db.scrub), so the ciphertexts leave the file and its WAL.
 """
 
 from __future__ import annotations
@@ -102,9 +101,9 @@ def purge(connection: db.Connection, event: Event, on_day: datetime.date, dry_ru
         connection.execute("ROLLBACK")
         raise
     connection.execute("ROLLBACK" if dry_run else "COMMIT")
-    # Freed pages were zeroed in the WAL; copying them over the main file and truncating the
-    # WAL leaves no older copy of a destroyed ciphertext in either.
-    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    if not dry_run:
+        # Also clears stale copies left by earlier deletions: withdrawals, replaced follow-up answers.
+        db.scrub(connection)
     return report
 
 
@@ -113,7 +112,7 @@ def _log(connection: db.Connection, report: PurgeReport) -> None:
     for field_key, by_rule in sorted(report.values.items()):
         audit.record(connection, ACTOR, "purge", field_key, {"destroyed": sum(by_rule.values()), "rules": by_rule})
     last_run = audit.last_entry_with_action(connection, "purge run")
-    if report.values_destroyed or report.records or last_run is None or last_run.day < report.on_day.isoformat():
+    if report.values_destroyed or report.records or last_run is None or last_run.day < audit.current_day(connection):
         audit.record(
             connection,
             ACTOR,

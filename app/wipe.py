@@ -50,7 +50,7 @@ def destroy_keys(connection: db.Connection, event_id: str, actor: str) -> WipeRe
             "UPDATE staff SET locked_private_key = NULL, login_hash = '', totp_secret = ''"
             " WHERE locked_private_key IS NOT NULL OR login_hash != ''"
         ).rowcount
-    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.scrub(connection)
     return report
 
 
