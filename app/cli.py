@@ -48,7 +48,6 @@ def _serve(instance_dir: Path, host: str, port: int) -> None:
     import waitress
 
     from app import MAX_BODY_BYTES, create_app
-
     from app.maintenance import DailyMaintenance, run_daily
 
     app = create_app({"INSTANCE_DIR": instance_dir})

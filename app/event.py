@@ -160,8 +160,7 @@ def _event(data: dict[str, Any]) -> Event:
         )
 
     fields = tuple(
-        _field(entry, i, set(names), default_retention, max_retention)
-        for i, entry in enumerate(_list(data, "fields"))
+        _field(entry, i, set(names), default_retention, max_retention) for i, entry in enumerate(_list(data, "fields"))
     )
     keys = [f.key for f in fields]
     if len(set(keys)) != len(keys):

@@ -92,9 +92,7 @@ def first_broken_link(entries: Iterable[LogEntry]) -> tuple[int, str] | None:
     previous, expected_seq = GENESIS_HASH, 1
     for entry in entries:
         if entry.seq != expected_seq:
-            if entry.seq > expected_seq:
-                return expected_seq, f"entry {expected_seq} is missing (the next one is numbered {entry.seq})"
-            return entry.seq, f"entry {entry.seq} is out of order or repeated (expected entry {expected_seq})"
+            return expected_seq, f"entry {expected_seq} is missing or out of place (entry {entry.seq} stands there)"
         if entry.previous_hash != previous:
             return entry.seq, f"entry {entry.seq} does not follow the entry before it"
         recomputed = entry_hash(
@@ -107,9 +105,17 @@ def first_broken_link(entries: Iterable[LogEntry]) -> tuple[int, str] | None:
 
 
 def verify_log(
-    event_id: str, entries: Sequence[LogEntry], checkpoints: Sequence[Checkpoint], public_key: bytes
+    event_id: str,
+    entries: Sequence[LogEntry],
+    checkpoints: Sequence[Checkpoint],
+    public_key: bytes,
+    head_signed: bool = True,
 ) -> Verification:
-    """Check every link and every checkpoint signature; report the first problem, naming the entry."""
+    """Check every link and every checkpoint signature; report the first problem, naming the entry.
+
+    An export is signed at its head when it is written, so by default entries after the last
+    checkpoint are a problem (appended later); a live log may have some since the last daily signing.
+    """
     count = len(entries)
     broken = first_broken_link(entries)
     if broken is not None:
@@ -154,6 +160,13 @@ def verify_log(
                 last_signed + 1,
             )
         last_signed = checkpoint.seq
-    if not checkpoints:
-        return Verification(count, 0, 0, "the log has no signed checkpoint: nothing proves who wrote it")
+    if head_signed and last_signed < count:
+        return Verification(
+            count,
+            len(checkpoints),
+            last_signed,
+            f"entries {last_signed + 1} to {count} are not covered by any signed checkpoint: they were added"
+            " after the export was signed",
+            last_signed + 1,
+        )
     return Verification(count, len(checkpoints), last_signed)

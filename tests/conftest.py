@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,16 +59,16 @@ class LiveServer:
         return self.output.read_bytes()
 
 
-@pytest.fixture
-def live_server(demo_instance: DemoInstance, tmp_path: Path):
+@contextlib.contextmanager
+def running_server(instance_path: Path, tmp_path: Path) -> Iterator[LiveServer]:
     """`gatehouse serve` in its own process: waitress on loopback, the production configuration."""
     port = free_port()
     output = tmp_path / "server-output.log"
     temp_dir = tmp_path / "server-tmp"
-    temp_dir.mkdir()
+    temp_dir.mkdir(exist_ok=True)
     with output.open("wb") as sink:
         process = subprocess.Popen(
-            [sys.executable, "-m", "app", "serve", "--instance", str(demo_instance.path), "--port", str(port)],
+            [sys.executable, "-m", "app", "serve", "--instance", str(instance_path), "--port", str(port)],
             stdout=sink,
             stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1", "TMPDIR": str(temp_dir)},
@@ -82,9 +84,17 @@ def live_server(demo_instance: DemoInstance, tmp_path: Path):
                 process.kill()
                 raise RuntimeError("the server did not start:\n" + output.read_text(errors="replace")) from None
             time.sleep(0.1)
-    yield LiveServer(url, process, output, temp_dir)
-    process.terminate()
-    process.wait(timeout=10)
+    try:
+        yield LiveServer(url, process, output, temp_dir)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def live_server(demo_instance: DemoInstance, tmp_path: Path):
+    with running_server(demo_instance.path, tmp_path) as server:
+        yield server
 
 
 # Staff accounts on the demo instance, for the staff tests.

@@ -13,8 +13,10 @@ from app.registration import register
 from tests.helpers import valid_answers
 
 # The demo event moved into the past: everything it holds is due for destruction today.
-PAST_EVENT = demo_event_source().replace("starts = 2027-05-04", "starts = 2020-05-04").replace(
-    "ends = 2027-05-07", "ends = 2020-05-07"
+PAST_EVENT = (
+    demo_event_source()
+    .replace("starts = 2027-05-04", "starts = 2020-05-04")
+    .replace("ends = 2027-05-07", "ends = 2020-05-07")
 )
 
 

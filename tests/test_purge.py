@@ -98,7 +98,9 @@ def test_a_rejected_registration_is_destroyed_days_after_the_decision(demo):
     rejected = register_one(connection, instance)
     kept = register_one(connection, instance)
     decide(connection, instance.event.id, rejected, "rejected", "ana")
-    rejected_on = day(connection.execute("SELECT decided_day FROM registrations WHERE id = ?", (rejected,)).fetchone()[0])
+    rejected_on = day(
+        connection.execute("SELECT decided_day FROM registrations WHERE id = ?", (rejected,)).fetchone()[0]
+    )
 
     retention.purge(connection, instance.event, rejected_on + datetime.timedelta(days=7))
     assert connection.execute("SELECT count(*) FROM registrations").fetchone()[0] == 2
@@ -106,7 +108,9 @@ def test_a_rejected_registration_is_destroyed_days_after_the_decision(demo):
     assert report.records == 1
     assert all(by_rule == {"7 days after rejection": 1} for by_rule in report.values.values())
     assert [row[0] for row in connection.execute("SELECT id FROM registrations")] == [kept]
-    assert connection.execute("SELECT count(*) FROM data_keys WHERE registration_id = ?", (rejected,)).fetchone()[0] == 0
+    assert (
+        connection.execute("SELECT count(*) FROM data_keys WHERE registration_id = ?", (rejected,)).fetchone()[0] == 0
+    )
 
 
 def test_a_dry_run_counts_exactly_what_a_purge_destroys_and_changes_nothing(demo):

@@ -78,7 +78,9 @@ def test_a_withdrawn_record_leaves_no_byte_in_the_database_or_its_wal(tmp_path):
     doomed = [
         row[0]
         for registration_id in withdrawn
-        for row in connection.execute("SELECT ciphertext FROM field_values WHERE registration_id = ?", (registration_id,))
+        for row in connection.execute(
+            "SELECT ciphertext FROM field_values WHERE registration_id = ?", (registration_id,)
+        )
     ]
     kept = _ciphertexts(connection, f"registration_id = '{ids[0]}'")
     for registration_id in withdrawn:

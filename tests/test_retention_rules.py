@@ -23,10 +23,18 @@ def _field_rule(source: str, key: str, old: str, new: str) -> str:
         (_field_rule(DEMO, "full_name", "retain_days_after_event = 60", "retain_days_after_event = 61"), "full_name"),
         (_field_rule(DEMO, "full_name", "retain_days_after_event = 60", "retain_days_after_checkin = 5"), "checkin"),
         (
-            _field_rule(DEMO, "country", "retain_days_after_event = 60", "retain_days_after_event = 3\nretain_days_after_approval = 3"),
+            _field_rule(
+                DEMO,
+                "country",
+                "retain_days_after_event = 60",
+                "retain_days_after_event = 3\nretain_days_after_approval = 3",
+            ),
             "country",
         ),
-        (_field_rule(DEMO, "passport_number", "retain_days_after_approval = 45", "retain_days_after_approval = 90"), "passport_number"),
+        (
+            _field_rule(DEMO, "passport_number", "retain_days_after_approval = 45", "retain_days_after_approval = 90"),
+            "passport_number",
+        ),
         (_field_rule(DEMO, "badge_name", "retain_days_after_event = 0", "retain_days_after_event = -1"), "badge_name"),
         (DEMO.replace("max_retain_days_after_event = 60\n", ""), "max_retain_days_after_event"),
         (DEMO.replace("default_retain_days_after_event = 0", "default_retain_days_after_event = 90"), "default_retain"),

@@ -1,0 +1,197 @@
+"""The audit log verifies offline with only the instance's public key, and any single change is caught and named."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from app import audit
+from app.cli import cli
+from app.instance import open_instance
+from crypto import log_chain
+from tests.retention_helpers import new_instance, register_one
+
+
+@pytest.fixture
+def exported(tmp_path):
+    """A log of a dozen entries with several signed checkpoints, exported and its public key printed."""
+    instance, _words = new_instance(tmp_path / "instance")
+    connection = instance.connect()
+    try:
+        for n in range(12):
+            register_one(connection, instance)
+            audit.log(connection, "ana", "open", f"Pseudonym {n}", {"compartments": ["identity"]}, "checking the badge")
+            if n % 4 == 3:
+                audit.sign_head(connection, instance.event.id)
+    finally:
+        connection.close()
+    runner = CliRunner()
+    out = tmp_path / "log.json"
+    result = runner.invoke(cli, ["audit", "export", "--instance", str(instance.path), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    key = runner.invoke(cli, ["audit", "public-key", "--instance", str(instance.path)]).output.strip()
+    return json.loads(out.read_text()), key, tmp_path
+
+
+def _verify(document, key, tmp_path):
+    target = tmp_path / "candidate.json"
+    target.write_text(json.dumps(document))
+    return CliRunner().invoke(cli, ["audit", "verify", str(target), "--public-key", key])
+
+
+def _rehash(entry: dict, previous: bytes) -> bytes:
+    """What a forger does to make an edited entry consistent with itself."""
+    digest = log_chain.entry_hash(
+        entry["seq"], entry["day"], entry["actor"], entry["action"], entry["subject"], entry["detail"],
+        entry["reason"], previous,
+    )  # fmt: skip
+    entry["previous_hash"] = base64.b64encode(previous).decode()
+    entry["entry_hash"] = base64.b64encode(digest).decode()
+    return digest
+
+
+def test_an_untouched_export_verifies_on_another_machine(exported):
+    document, key, tmp_path = exported
+    result = _verify(document, key, tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "OK: every link holds" in result.output
+    assert "Nothing is missing at the end" in result.output
+
+
+def test_entries_appended_after_the_export_was_signed_are_caught(exported):
+    document, key, tmp_path = exported
+    forged = copy.deepcopy(document["entries"][-1])
+    forged["seq"] += 1
+    _rehash(forged, base64.b64decode(document["entries"][-1]["entry_hash"]))
+    document["entries"].append(forged)
+    result = _verify(document, key, tmp_path)
+    assert result.exit_code == 1 and f"entries {forged['seq']} to {forged['seq']} are not covered" in result.output
+    assert len(document["checkpoints"]) >= 3
+
+
+def _change(doc, seq):
+    doc["entries"][seq - 1]["reason"] = "nothing to see"
+
+
+def _delete(doc, seq):
+    del doc["entries"][seq - 1]
+
+
+def _swap(doc, seq):
+    entries = doc["entries"]
+    entries[seq - 1], entries[seq] = entries[seq], entries[seq - 1]
+
+
+def _insert(doc, seq):
+    forged = copy.deepcopy(doc["entries"][seq - 1])
+    forged["action"] = "login"
+    doc["entries"].insert(seq - 1, forged)
+
+
+def _renumber(doc, seq):
+    doc["entries"][seq - 1]["seq"] += 1
+
+
+@pytest.mark.parametrize("tamper", [_change, _delete, _swap, _insert, _renumber])
+@pytest.mark.parametrize("seq", [1, 7, 12])
+def test_any_single_entry_changed_removed_moved_or_added_is_caught_and_named(exported, tamper, seq):
+    document, key, tmp_path = exported
+    tamper(document, seq)
+    result = _verify(document, key, tmp_path)
+    assert result.exit_code == 1
+    assert f"BROKEN: entry {seq} " in result.output, result.output
+
+
+@pytest.mark.parametrize("part", ["seq", "day", "head_hash", "signature"])
+def test_a_changed_checkpoint_is_caught_and_named(exported, part):
+    document, key, tmp_path = exported
+    checkpoint = document["checkpoints"][1]
+    if part == "seq":
+        checkpoint["seq"] -= 1
+    elif part == "day":
+        checkpoint["day"] = "2001-01-01"
+    else:
+        raw = bytearray(base64.b64decode(checkpoint[part]))
+        raw[5] ^= 0x01
+        checkpoint[part] = base64.b64encode(bytes(raw)).decode()
+    result = _verify(document, key, tmp_path)
+    assert result.exit_code == 1
+    assert f"checkpoint at entry {checkpoint['seq']}" in result.output, result.output
+
+
+def test_a_rewrite_with_every_hash_recomputed_is_caught_by_the_signed_checkpoints(exported):
+    document, key, tmp_path = exported
+    entries = document["entries"]
+    entries[9]["reason"] = "routine"
+    previous = base64.b64decode(entries[8]["entry_hash"])
+    for entry in entries[9:]:
+        previous = _rehash(entry, previous)
+    result = _verify(document, key, tmp_path)
+    assert result.exit_code == 1
+    signed_before = max(c["seq"] for c in document["checkpoints"] if c["seq"] < 10)
+    assert f"after the checkpoint at entry {signed_before} may have been changed" in result.output, result.output
+
+
+def test_entries_cut_from_the_end_are_reported_missing(exported):
+    document, key, tmp_path = exported
+    del document["entries"][-3:]
+    result = _verify(document, key, tmp_path)
+    assert result.exit_code == 1
+    assert "entries are missing at the end" in result.output
+
+
+def test_a_log_signed_by_another_key_does_not_verify(exported, tmp_path):
+    document, _key, _ = exported
+    other, _words = new_instance(tmp_path / "other")
+    connection = other.connect()
+    try:
+        other_key = base64.b64encode(audit.signing_public_key(connection)).decode()
+    finally:
+        connection.close()
+    result = _verify(document, other_key, tmp_path)
+    assert result.exit_code == 1 and "not signed by this key" in result.output
+
+
+@pytest.mark.parametrize(
+    "content", [b"", b"\xff\xfe", b"[]", b'{"format": "gatehouse-audit-log", "version": 1}', b'{"format": "other"}']
+)
+def test_an_unreadable_file_gets_a_clear_message_not_a_traceback(tmp_path, content):
+    target = tmp_path / "bad.json"
+    target.write_bytes(content)
+    result = CliRunner().invoke(
+        cli, ["audit", "verify", str(target), "--public-key", base64.b64encode(bytes(32)).decode()]
+    )
+    assert result.exit_code == 1
+    assert "Error:" in result.output and "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_the_log_holds_no_personal_value_no_address_and_no_time(tmp_path):
+    instance, _words = new_instance(tmp_path / "instance")
+    connection = instance.connect()
+    try:
+        register_one(connection, instance, full_name="QZX-canary-name", safe_contact="QZX-canary-contact")
+        document = audit.export_document(connection, instance.event.id)
+    finally:
+        connection.close()
+    text = json.dumps(document)
+    assert "QZX" not in text and "127.0.0.1" not in text
+    assert all(len(e["day"]) == 10 for e in document["entries"])  # YYYY-MM-DD: a day, never a time
+
+
+def test_the_running_server_signs_its_log_every_day(tmp_path):
+    from app.maintenance import run_daily
+
+    instance, _words = new_instance(tmp_path / "instance")
+    run_daily(instance)
+    connection = open_instance(instance.path).connect()
+    try:
+        head = audit.last_entries(connection, 1)[0]
+        assert [c.seq for c in audit.checkpoints(connection)] == [head.seq]
+        assert audit.verify_stored(connection, instance.event.id).ok
+    finally:
+        connection.close()
