@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 from nacl.signing import SigningKey
 
 import crypto
-from app import db
+from app import audit, db
 from app.days import today
 from app.event import Event, load_event
 
@@ -97,6 +98,14 @@ def set_up_database(connection: db.Connection, event: Event, event_source: str) 
     db.migrate(connection)
     with db.transaction(connection):
         _store_instance_keys(connection)
+        # The definition holds every retention rule: its hash in the log tells an auditor which rules applied.
+        audit.record(
+            connection,
+            "cli",
+            "instance created",
+            event.id,
+            {"event definition sha256": hashlib.sha256(event_source.encode("utf-8")).hexdigest()},
+        )
         connection.execute(
             "INSERT INTO events (id, definition, recovery_public_key, created_day) VALUES (?, ?, ?, ?)",
             (event.id, event_source, bytes(recovery_key.public_key), today()),
