@@ -165,6 +165,7 @@ def _pages(app, client, language: str) -> dict[str, tuple[object, str]]:
     form = client.get("/register" + q)
     tokens = hidden_fields(_page(form))
     with_errors = client.post("/register" + q, data={**tokens, **valid_answers(full_name="")})
+    every_answer_wrong = client.post("/register" + q, data={"submission": tokens["submission"], "diet": "?"})
     receipt = client.post("/register" + q, data={**tokens, **valid_answers()})
     codename = _codename(_page(receipt))
     status_form = client.get("/status" + q)
@@ -182,6 +183,7 @@ def _pages(app, client, language: str) -> dict[str, tuple[object, str]]:
         "index": (client.get("/" + q), "What we ask, who reads it, and for how long"),
         "register": (form, "Send my registration"),
         "register with errors": (with_errors, "Please fill in this field."),
+        "register, every answer wrong": (every_answer_wrong, "Please choose one of the options."),
         "receipt": (receipt, "Your codename. Write it down now, on paper, and keep it safe:"),
         "status": (status_form, "See my status"),
         "status, wrong codename": (
