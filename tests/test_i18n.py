@@ -242,35 +242,42 @@ def _persian(html: str, where: str) -> None:
 
 
 def test_the_language_chosen_survives_links_and_forms(app, client):
-    start = _page(client.get("/?lang=fa"))
+    # Redirects are followed, so a redirect that drops the language lands on an English page and fails.
+    def get(address):
+        return client.get(address, follow_redirects=True)
+
+    def post(address, data):
+        return client.post(address, data=data, follow_redirects=True)
+
+    start = _page(get("/?lang=fa"))
     _persian(start, "start")
     register_link = next(a for a in _links_and_actions(start) if a.startswith("/register"))
-    form = _page(client.get(register_link))
+    form = _page(get(register_link))
     _persian(form, "form")
     action, tokens = _form(form, "/register")
-    with_errors = _page(client.post(action, data={**tokens, **valid_answers(full_name="")}))
+    with_errors = _page(post(action, data={**tokens, **valid_answers(full_name="")}))
     _persian(with_errors, "form with errors")
     action, tokens = _form(with_errors, "/register")
-    receipt = _page(client.post(action, data={**tokens, **valid_answers()}))
+    receipt = _page(post(action, data={**tokens, **valid_answers()}))
     _persian(receipt, "receipt")
     status_link = next(a for a in _links_and_actions(receipt) if a.startswith("/status"))
-    status_form = _page(client.get(status_link))
+    status_form = _page(get(status_link))
     _persian(status_form, "status form")
     action, tokens = _form(status_form, "/status")
-    status = _page(client.post(action, data={**tokens, "codename": _codename(receipt)}))
+    status = _page(post(action, data={**tokens, "codename": _codename(receipt)}))
     _persian(status, "status")
     pseudonym = re.search(r'id="pseudonym"[^>]*>([^<]+)<', status).group(1)
     _approve(app, _ids_by_pseudonym(app)[pseudonym])
-    approved = _page(client.post(action, data={**tokens, "codename": _codename(receipt)}))
+    approved = _page(post(action, data={**tokens, "codename": _codename(receipt)}))
     _persian(approved, "approved status")
     follow_up_action, follow_up_tokens = _form(approved, "/status/follow-up")
-    sent = _page(client.post(follow_up_action, data={**follow_up_tokens, **FOLLOW_UP}))
+    sent = _page(post(follow_up_action, data={**follow_up_tokens, **FOLLOW_UP}))
     _persian(sent, "after follow-up")
     withdraw_action, withdraw_tokens = _form(sent, "/status/withdraw")
-    withdrawn = client.post(withdraw_action, data={**withdraw_tokens, "codename": _codename(receipt), "confirm": "y"})
+    withdrawn = post(withdraw_action, data={**withdraw_tokens, "codename": _codename(receipt), "confirm": "y"})
     _persian(_page(withdrawn), "withdrawn")
     back = next(a for a in _links_and_actions(_page(withdrawn)) if a.startswith("/"))
-    _persian(_page(client.get(back)), "back at the start")
+    _persian(_page(get(back)), "back at the start")
 
 
 def test_language_links_name_each_language_in_itself_and_keep_the_page(client):
@@ -297,3 +304,18 @@ def test_staff_pages_stay_in_english_until_their_catalog_exists(client):
     html = _page(client.get("/staff/login?lang=ar", headers={"Accept-Language": "fa"}))
     assert '<html lang="en" dir="ltr">' in html
     assert "hreflang" not in html, "no language links offer what the staff pages cannot show"
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "at most 120 characters."),
+        ("ru", "не более 120 символов."),
+        ("ar", "على 120 حرفًا."),
+        ("fa", "حداکثر 120 نویسه"),
+    ],
+)
+def test_a_too_long_answer_is_told_in_the_plural_form_of_the_language(client, language, expected):
+    tokens = hidden_fields(_page(client.get(f"/register?lang={language}")))
+    response = client.post(f"/register?lang={language}", data={**tokens, **valid_answers(full_name="x" * 121)})
+    assert response.status_code == 400 and expected in _page(response)
