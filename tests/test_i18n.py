@@ -48,6 +48,16 @@ def _catalog(language: str):
         return read_po(source, locale=language)
 
 
+def _forms(message) -> tuple[str, ...]:
+    """A translation's text, or each of its plural forms."""
+    return tuple(message.string) if isinstance(message.string, (list, tuple)) else (message.string,)
+
+
+def _key(message) -> tuple[str, ...]:
+    """A msgid, or its singular and plural, the same whether read from a .po or a .mo."""
+    return (message.id,) if isinstance(message.id, str) else tuple(message.id)
+
+
 def _placeholders(text: str) -> Counter:
     return Counter(_PLACEHOLDER.findall(text))
 
@@ -63,7 +73,7 @@ def test_catalogs_hold_exactly_the_strings_the_code_marks():
     )
     for language in TRANSLATED:
         in_catalog = {message.id for message in _catalog(language) if message.id}
-        assert in_catalog == template, f"{language}: run pybabel update (README, 'Translations')"
+        assert in_catalog == template, f"{language}: run pybabel update (README, 'Languages')"
 
 
 @pytest.mark.parametrize("language", TRANSLATED)
@@ -72,10 +82,7 @@ def test_every_participant_string_is_translated(language):
     untranslated = []
     for msgid, files in _source_messages().items():
         message = catalog.get(msgid)
-        if not _participant_facing(files):
-            continue
-        forms = message.string if message and isinstance(message.string, tuple) else (message and message.string,)
-        if message is None or message.fuzzy or not all(forms):
+        if _participant_facing(files) and (message is None or message.fuzzy or not all(_forms(message))):
             untranslated.append(msgid)
     assert not untranslated, f"{language} lacks a translation (or has a fuzzy one) for {untranslated}"
 
@@ -102,12 +109,8 @@ def test_translations_keep_every_placeholder(language):
 def test_persian_uses_persian_letters():
     # Arabic yeh and kaf look alike but break search and sorting for a Persian reader.
     for message in _catalog("fa"):
-        for text in message.string if isinstance(message.string, tuple) else (message.string,):
+        for text in _forms(message):
             assert not re.search("[\u064a\u0643\u0649]", text or ""), text
-
-
-def _hashable(value):
-    return tuple(value) if isinstance(value, (list, tuple)) else value
 
 
 def test_installed_catalogs_are_compiled_from_the_current_sources():
@@ -117,10 +120,8 @@ def test_installed_catalogs_are_compiled_from_the_current_sources():
         compiled = installed / language / "LC_MESSAGES" / "messages.mo"
         assert compiled.is_file(), f"{compiled} is missing: run `pip install -e '.[test]'` again to compile it"
         with compiled.open("rb") as mo_file:
-            strings = {_hashable(m.id): _hashable(m.string) for m in read_mo(mo_file) if m.id}
-        expected = {
-            _hashable(m.id): _hashable(m.string) for m in _catalog(language) if m.id and any(m.string) and not m.fuzzy
-        }
+            strings = {_key(m): _forms(m) for m in read_mo(mo_file) if m.id}
+        expected = {_key(m): _forms(m) for m in _catalog(language) if m.id and any(_forms(m)) and not m.fuzzy}
         assert strings == expected, f"{compiled} is older than its .po: run `pip install -e '.[test]'` again"
 
 
@@ -135,10 +136,10 @@ def test_style_mirrors_for_right_to_left():
 # --- Pages -------------------------------------------------------------------------------------------------
 
 
-def _in(app, language: str, msgid: str, **variables) -> str:
+def _in(app, language: str, msgid: str) -> str:
     """The text a page in this language shows for msgid, as it appears in the HTML."""
     with app.test_request_context(), force_locale(language):
-        text = gettext(msgid, **variables)
+        text = gettext(msgid)
     assert language == "en" or text != msgid, f"{language} has no translation of {msgid!r}"
     return str(escape(text))
 
