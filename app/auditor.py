@@ -9,10 +9,10 @@ import base64
 import json
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
 
 from app import audit, retention
 from app.days import today
+from app.forms import GatehouseForm
 from app.db import get_db
 from app.staff import staff_required
 from app.staff_forms import LogoutForm
@@ -23,7 +23,7 @@ AUDITORS = ("auditor", "admin")
 PAGE_SIZE = 100
 
 
-class ExportForm(FlaskForm):
+class ExportForm(GatehouseForm):
     """Nothing but the CSRF token: an export signs a checkpoint and is logged, so it is a POST."""
 
 

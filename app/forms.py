@@ -9,6 +9,7 @@ from functools import cache
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, HiddenField, RadioField, StringField, TextAreaField, ValidationError
 from wtforms.fields.choices import SelectChoice
@@ -22,6 +23,32 @@ from app.event import Field as EventField
 # stands where the browser sent bytes that were not UTF-8.
 _UNREADABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+# Flask-WTF's own CSRF messages are English and technical; a person gets this instead.
+_SECURITY_CHECK_FAILED = _l(
+    "This page was open too long, or your browser did not send its security check."
+    " Please check your answers and send the form again."
+)
+
+
+class GatehouseForm(FlaskForm):
+    """A form whose every message is ours, in the person's language, including a failed security check."""
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if "csrf_token" in self and self.csrf_token.errors:
+            self.csrf_token.errors = [_SECURITY_CHECK_FAILED]
+        return valid
+
+
+def _at_most(length: int) -> Length:
+    return Length(
+        max=length,
+        message=lazy_ngettext(
+            "Please keep this to at most %(num)d character.", "Please keep this to at most %(num)d characters.", length
+        ),
+    )
 
 
 def _readable(_form: FlaskForm, field: Field) -> None:
@@ -59,11 +86,7 @@ def _strip(value: object) -> object:
 def _form_field(field: EventField, language: str) -> Field:
     # DataRequired looks at the value after stripping: spaces alone are not an answer.
     presence = DataRequired(_l("Please fill in this field.")) if field.required else Optional()
-    checks = [
-        presence,
-        Length(max=field.max_length, message=_l("Please keep this under %(max)d characters.")),
-        _readable,
-    ]
+    checks = [presence, _at_most(field.max_length), _readable]
     options = {
         "label": field.label(language),
         "description": field.help(language) if field.help else "",
@@ -90,7 +113,7 @@ def follow_up_form_class(event: Event, language: str) -> type[FlaskForm]:
     """The fields asked only after approval, with the signed token that ties the form to one record."""
     attributes: dict[str, object] = {field.key: _form_field(field, language) for field in event.follow_up_fields()}
     attributes["record"] = HiddenField()
-    return type("FollowUpForm", (FlaskForm,), attributes)
+    return type("FollowUpForm", (GatehouseForm,), attributes)
 
 
 @cache
@@ -102,14 +125,14 @@ def registration_form_class(event: Event, language: str) -> type[FlaskForm]:
         attributes["invitation"] = StringField(
             _l("Invitation code"),
             description=_l("The code the organisers gave you, for example K7QM-3XD9-PA2F."),
-            validators=[DataRequired(_l("This event needs an invitation code.")), Length(max=40)],
+            validators=[DataRequired(_l("This event needs an invitation code.")), _at_most(40)],
             render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
         )
     attributes["consent"] = BooleanField(
         _l("I agree that the organisers keep what I typed, encrypted, as this page explains."),
         validators=[DataRequired(_l("To register, please tick this box."))],
     )
-    return type("RegistrationForm", (FlaskForm,), attributes)
+    return type("RegistrationForm", (GatehouseForm,), attributes)
 
 
 def validate_registration(form: FlaskForm) -> bool:
@@ -123,13 +146,6 @@ def validate_registration(form: FlaskForm) -> bool:
         form.submission.data = crypto.new_submission_token()
         form.submission.errors = [_("This form could not be matched. Please check your answers and send it again.")]
         valid = False
-    if form.csrf_token.errors:
-        form.csrf_token.errors = [
-            _(
-                "This page was open too long, or your browser did not send its security check."
-                " Please check your answers and send the form again."
-            )
-        ]
     return valid
 
 
@@ -155,16 +171,16 @@ def event_values(form: FlaskForm, fields: Iterable[EventField]) -> dict[str, str
 def _codename_field() -> StringField:
     return StringField(
         _l("Your codename (the eight words)"),
-        validators=[DataRequired(_l("Please type your codename.")), Length(max=300)],
+        validators=[DataRequired(_l("Please type your codename.")), _at_most(300)],
         render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"},
     )
 
 
-class StatusForm(FlaskForm):
+class StatusForm(GatehouseForm):
     codename = _codename_field()
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(GatehouseForm):
     codename = _codename_field()
     confirm = BooleanField(
         _l("Yes: destroy my registration and everything I told you. This cannot be undone."),

@@ -36,7 +36,7 @@ def _refused(response, app, message: str) -> str:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"full_name": "x" * 121}, "Please keep this under 120 characters."),
+        ({"full_name": "x" * 121}, "Please keep this to at most 120 characters."),
         ({"full_name": ""}, "Please fill in this field."),
         ({"country": "   "}, "Please fill in this field."),
         ({"track": ""}, "Please choose one of the options."),

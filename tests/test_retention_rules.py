@@ -67,7 +67,7 @@ def test_destruction_days_follow_the_rules():
 
 
 def _notice_row(html: str, label: str) -> str:
-    start = html.index(f"<td>{label}")
+    start = html.index(f"<bdi>{label}</bdi>")
     return html[start : html.index("</tr>", start)]
 
 

@@ -1,0 +1,37 @@
+"""Bytes of every participant page in every language, uncompressed, against the 12 KB budget.
+
+The pages are the ones tests/test_i18n.py walks (form, errors, receipt, status, follow-up, withdrawal,
+error pages), built on a fresh demo instance.
+
+Run:  python -m benchmarks.page_sizes
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from app import create_app
+from app.event import demo_event_source
+from app.i18n import LANGUAGES
+from app.instance import create_instance
+from tests.test_i18n import PAGE_BUDGET_BYTES, _pages
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        create_instance(Path(folder, "instance"), demo_event_source())
+        app = create_app({"INSTANCE_DIR": Path(folder, "instance"), "TESTING": True})
+        for language in LANGUAGES:
+            sizes = {
+                name: len(response.get_data())
+                for name, (response, _) in _pages(app, app.test_client(), language).items()
+            }
+            largest = max(sizes, key=sizes.get)
+            print(f"{language}: largest {largest!r} {sizes[largest]} bytes (budget {PAGE_BUDGET_BYTES})")
+            for name, size in sizes.items():
+                print(f"    {size:6d}  {name}")
+
+
+if __name__ == "__main__":
+    main()

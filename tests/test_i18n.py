@@ -1,0 +1,322 @@
+"""Six languages: every participant string translated, placeholders kept, the choice carried through every page."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+from flask_babel import force_locale, gettext
+from markupsafe import escape
+
+import app as app_package
+from app.i18n import LANGUAGES, RIGHT_TO_LEFT
+from tests.helpers import hidden_fields, valid_answers
+from tests.test_follow_up import FOLLOW_UP, _approve, _ids_by_pseudonym
+
+ROOT = Path(__file__).resolve().parents[1]
+TRANSLATIONS = ROOT / "app" / "translations"
+TRANSLATED = [code for code in LANGUAGES if code != "en"]
+PAGE_BUDGET_BYTES = 12 * 1024
+# Staff and auditor strings are marked but catalogued in English only; everything else reaches participants.
+STAFF_SOURCES = re.compile(r"^app/(staff[^/]*\.py|auditor\.py|emergency\.py|templates/staff/)")
+_PLACEHOLDER = re.compile(r"%(?:\([^)]*\))?[#0 +-]*(?:\d+|\*)?(?:\.\d+)?[diouxXeEfFgGcrsa%]|\{[^{}]*\}")
+
+
+def _source_messages() -> dict[object, set[str]]:
+    """Every msgid the code and templates mark, with the files that use it (Babel's extraction, as pybabel does)."""
+    with (ROOT / "babel.cfg").open() as config:
+        method_map, options_map = parse_mapping_cfg(config)
+    keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "lazy_ngettext": (1, 2)}
+    found: dict[object, set[str]] = {}
+    for filename, _line, msgid, _comments, _context in extract_from_dir(ROOT, method_map, options_map, keywords):
+        found.setdefault(msgid, set()).add(filename.replace("\\", "/"))
+    return found
+
+
+def _participant_facing(files: set[str]) -> bool:
+    return any(not STAFF_SOURCES.match(name) for name in files)
+
+
+def _catalog(language: str):
+    with (TRANSLATIONS / language / "LC_MESSAGES" / "messages.po").open("rb") as source:
+        return read_po(source, locale=language)
+
+
+def _forms(message) -> tuple[str, ...]:
+    """A translation's text, or each of its plural forms."""
+    return tuple(message.string) if isinstance(message.string, (list, tuple)) else (message.string,)
+
+
+def _key(message) -> tuple[str, ...]:
+    """A msgid, or its singular and plural, the same whether read from a .po or a .mo."""
+    return (message.id,) if isinstance(message.id, str) else tuple(message.id)
+
+
+def _placeholders(text: str) -> Counter:
+    return Counter(_PLACEHOLDER.findall(text))
+
+
+def test_catalogs_hold_exactly_the_strings_the_code_marks():
+    marked = set(_source_messages())
+    with (TRANSLATIONS / "messages.pot").open("rb") as source:
+        template = {message.id for message in read_po(source) if message.id}
+    missing, stale = marked - template, template - marked
+    assert not missing and not stale, (
+        f"messages.pot is out of date (missing {sorted(map(str, missing))}, stale {sorted(map(str, stale))}):"
+        " run the pybabel extract and update commands in the README"
+    )
+    for language in TRANSLATED:
+        in_catalog = {message.id for message in _catalog(language) if message.id}
+        assert in_catalog == template, f"{language}: run pybabel update (README, 'Languages')"
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_every_participant_string_is_translated(language):
+    catalog = _catalog(language)
+    untranslated = []
+    for msgid, files in _source_messages().items():
+        message = catalog.get(msgid)
+        if _participant_facing(files) and (message is None or message.fuzzy or not all(_forms(message))):
+            untranslated.append(msgid)
+    assert not untranslated, f"{language} lacks a translation (or has a fuzzy one) for {untranslated}"
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_translations_keep_every_placeholder(language):
+    catalog = _catalog(language)
+    for message in catalog:
+        if not message.id or not message.string:
+            continue
+        if isinstance(message.id, tuple):
+            singular, plural = (_placeholders(text) for text in message.id)
+            assert len(message.string) == catalog.num_plurals, (
+                f"{language}: {message.id[0]!r} needs {catalog.num_plurals} forms"
+            )
+            for form in message.string:
+                # A form for one or two (Arabic's "حرفين") may spell the number out; none may invent one.
+                assert set(_placeholders(form)) <= set(singular | plural), f"{language}: {form!r}"
+            assert _placeholders(message.string[-1]) == plural, f"{language}: {message.string[-1]!r}"
+        else:
+            assert _placeholders(message.string) == _placeholders(message.id), f"{language}: {message.string!r}"
+
+
+def test_persian_uses_persian_letters():
+    # Arabic yeh and kaf look alike but break search and sorting for a Persian reader.
+    for message in _catalog("fa"):
+        for text in _forms(message):
+            assert not re.search("[\u064a\u0643\u0649]", text or ""), text
+
+
+def test_installed_catalogs_are_compiled_from_the_current_sources():
+    """The .mo files are made by pip install (editable or not), never at request time; a stale one fails here."""
+    installed = Path(app_package.__file__).parent / "translations"
+    for language in TRANSLATED:
+        compiled = installed / language / "LC_MESSAGES" / "messages.mo"
+        assert compiled.is_file(), f"{compiled} is missing: run `pip install -e '.[test]'` again to compile it"
+        with compiled.open("rb") as mo_file:
+            strings = {_key(m): _forms(m) for m in read_mo(mo_file) if m.id}
+        expected = {_key(m): _forms(m) for m in _catalog(language) if m.id and any(_forms(m)) and not m.fuzzy}
+        assert strings == expected, f"{compiled} is older than its .po: run `pip install -e '.[test]'` again"
+
+
+def test_style_mirrors_for_right_to_left():
+    style = (ROOT / "app" / "style.css").read_text()
+    physical = re.findall(
+        r"(?:margin|padding|border)-(?:left|right)|:\s*(?:left|right)\b|[{;]\s*(?:left|right)\s*:", style
+    )
+    assert not physical, f"use logical properties (inline-start/end) so Arabic and Persian pages mirror: {physical}"
+
+
+# --- Pages -------------------------------------------------------------------------------------------------
+
+
+def _in(app, language: str, msgid: str) -> str:
+    """The text a page in this language shows for msgid, as it appears in the HTML."""
+    with app.test_request_context(), force_locale(language):
+        text = gettext(msgid)
+    assert language == "en" or text != msgid, f"{language} has no translation of {msgid!r}"
+    return str(escape(text))
+
+
+def _page(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def _codename(html: str) -> str:
+    return re.search(r'id="codename"[^>]*>([^<]+)<', html).group(1)
+
+
+def _form(html: str, action: str) -> tuple[str, dict[str, str]]:
+    """The full action (with its query) of the form posting to this path, and its CSRF and record tokens."""
+    start = html.index(f'action="{action}')
+    form = html[start : html.index("</form>", start)]
+    tokens = dict(re.findall(r'name="(csrf_token|record|submission)"[^>]*value="([^"]*)"', form))
+    return re.match(r'action="([^"]+)"', form).group(1).replace("&amp;", "&"), tokens
+
+
+def _pages(app, client, language: str) -> dict[str, tuple[object, str]]:
+    """Every participant page in this language, each with a sentence it must show in that language."""
+    q = f"?lang={language}"
+    form = client.get("/register" + q)
+    tokens = hidden_fields(_page(form))
+    with_errors = client.post("/register" + q, data={**tokens, **valid_answers(full_name="")})
+    every_answer_wrong = client.post("/register" + q, data={"submission": tokens["submission"], "diet": "?"})
+    receipt = client.post("/register" + q, data={**tokens, **valid_answers()})
+    codename = _codename(_page(receipt))
+    status_form = client.get("/status" + q)
+    csrf = hidden_fields(_page(status_form))["csrf_token"]
+    wrong = client.post("/status" + q, data={"csrf_token": csrf, "codename": "wrong words " * 4})
+    pending = client.post("/status" + q, data={"csrf_token": csrf, "codename": codename})
+    pseudonym = re.search(r'id="pseudonym"[^>]*>([^<]+)<', _page(pending)).group(1)
+    _approve(app, _ids_by_pseudonym(app)[pseudonym])
+    approved = client.post("/status" + q, data={"csrf_token": csrf, "codename": codename})
+    action, follow_up_tokens = _form(_page(approved), "/status/follow-up")
+    bad_date = client.post(action, data={**follow_up_tokens, **FOLLOW_UP, "arrival_date": "next week"})
+    sent = client.post(action, data={**follow_up_tokens, **FOLLOW_UP})
+    withdrawn = client.post("/status/withdraw" + q, data={"csrf_token": csrf, "codename": codename, "confirm": "y"})
+    return {
+        "index": (client.get("/" + q), "What we ask, who reads it, and for how long"),
+        "register": (form, "Send my registration"),
+        "register with errors": (with_errors, "Please fill in this field."),
+        "register, every answer wrong": (every_answer_wrong, "Please choose one of the options."),
+        "receipt": (receipt, "Your codename. Write it down now, on paper, and keep it safe:"),
+        "status": (status_form, "See my status"),
+        "status, wrong codename": (
+            wrong,
+            "We could not find a registration with this codename. Please check each word and try again.",
+        ),
+        "status, pending": (pending, "Your registration is in. The organisers have not decided yet."),
+        "status, approved with follow-up": (
+            approved,
+            "Now that you are accepted, we need these to book your travel and support your visa.",
+        ),
+        "follow-up with errors": (bad_date, "Please give a date as year-month-day, for example 2027-05-04."),
+        "follow-up sent": (sent, "Thank you: your details are in, encrypted like the rest."),
+        "withdrawn": (withdrawn, "Your data is destroyed"),
+        "not found": (client.get("/nowhere" + q), "There is no page at this address."),
+        "too large": (
+            client.post("/register" + q, data={"full_name": "x" * 300_000}),
+            "What you sent is far too large. Please shorten your answers and send the form again.",
+        ),
+        "security check failed": (
+            client.post("/status" + q, data={"codename": codename}),
+            (
+                "This page was open too long, or your browser did not send its security check."
+                " Please check your answers and send the form again."
+            ),
+        ),
+    }
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_every_participant_page_speaks_the_chosen_language_within_budget(app, client, language):
+    direction = "rtl" if language in RIGHT_TO_LEFT else "ltr"
+    for name, (response, msgid) in _pages(app, client, language).items():
+        html = _page(response)
+        assert f'<html lang="{language}" dir="{direction}">' in html, name
+        assert _in(app, language, msgid) in html, f"{name} in {language} lacks the translation of {msgid!r}"
+        size = len(response.get_data())
+        assert size <= PAGE_BUDGET_BYTES, f"{name} in {language} is {size} bytes, over {PAGE_BUDGET_BYTES}"
+
+
+def _links_and_actions(html: str) -> list[str]:
+    """Every address a page links or posts to, except the language links (which change the language)."""
+    tags = re.findall(r"<(?:a|form)\s[^>]*>", html)
+    return [
+        re.search(r'(?:href|action)="([^"]*)"', tag).group(1).replace("&amp;", "&")
+        for tag in tags
+        if "hreflang=" not in tag and re.search(r'(?:href|action)="', tag)
+    ]
+
+
+def _persian(html: str, where: str) -> None:
+    assert '<html lang="fa" dir="rtl">' in html, where
+    for address in _links_and_actions(html):
+        if address.startswith("/"):
+            assert re.search(r"[?&]lang=fa(&|#|$)", address), f"{where} links to {address} without the language"
+
+
+def test_the_language_chosen_survives_links_and_forms(app, client):
+    # Redirects are followed, so a redirect that drops the language lands on an English page and fails.
+    def get(address):
+        return client.get(address, follow_redirects=True)
+
+    def post(address, data):
+        return client.post(address, data=data, follow_redirects=True)
+
+    start = _page(get("/?lang=fa"))
+    _persian(start, "start")
+    register_link = next(a for a in _links_and_actions(start) if a.startswith("/register"))
+    form = _page(get(register_link))
+    _persian(form, "form")
+    action, tokens = _form(form, "/register")
+    with_errors = _page(post(action, data={**tokens, **valid_answers(full_name="")}))
+    _persian(with_errors, "form with errors")
+    action, tokens = _form(with_errors, "/register")
+    receipt = _page(post(action, data={**tokens, **valid_answers()}))
+    _persian(receipt, "receipt")
+    status_link = next(a for a in _links_and_actions(receipt) if a.startswith("/status"))
+    status_form = _page(get(status_link))
+    _persian(status_form, "status form")
+    action, tokens = _form(status_form, "/status")
+    status = _page(post(action, data={**tokens, "codename": _codename(receipt)}))
+    _persian(status, "status")
+    pseudonym = re.search(r'id="pseudonym"[^>]*>([^<]+)<', status).group(1)
+    _approve(app, _ids_by_pseudonym(app)[pseudonym])
+    approved = _page(post(action, data={**tokens, "codename": _codename(receipt)}))
+    _persian(approved, "approved status")
+    follow_up_action, follow_up_tokens = _form(approved, "/status/follow-up")
+    sent = _page(post(follow_up_action, data={**follow_up_tokens, **FOLLOW_UP}))
+    _persian(sent, "after follow-up")
+    withdraw_action, withdraw_tokens = _form(sent, "/status/withdraw")
+    withdrawn = post(withdraw_action, data={**withdraw_tokens, "codename": _codename(receipt), "confirm": "y"})
+    _persian(_page(withdrawn), "withdrawn")
+    back = next(a for a in _links_and_actions(_page(withdrawn)) if a.startswith("/"))
+    _persian(_page(get(back)), "back at the start")
+
+
+def test_language_links_name_each_language_in_itself_and_keep_the_page(client):
+    html = _page(client.get("/status?lang=ar"))
+    for code, name in LANGUAGES.items():
+        assert f'<a href="?lang={code}" lang="{code}" hreflang="{code}"' in html
+        assert f">{name}</a>" in html
+    # After a form that can only be posted, a language link goes to the start rather than to a page that refuses GET.
+    after_post = _page(client.post("/status/withdraw?lang=ar", data={}))
+    assert 'href="/?lang=es" lang="es"' in after_post
+
+
+def test_accept_language_sets_the_default_and_lang_overrides_it(client):
+    assert '<html lang="ru" dir="ltr">' in _page(
+        client.get("/", headers={"Accept-Language": "ru-RU,ru;q=0.9,en;q=0.5"})
+    )
+    assert '<html lang="fa" dir="rtl">' in _page(client.get("/", headers={"Accept-Language": "fa-IR"}))
+    assert '<html lang="es" dir="ltr">' in _page(client.get("/?lang=es", headers={"Accept-Language": "ar"}))
+    assert '<html lang="ar" dir="rtl">' in _page(client.get("/?lang=xx", headers={"Accept-Language": "ar"}))
+    assert '<html lang="en" dir="ltr">' in _page(client.get("/", headers={"Accept-Language": "tlh"}))
+
+
+def test_staff_pages_stay_in_english_until_their_catalog_exists(client):
+    html = _page(client.get("/staff/login?lang=ar", headers={"Accept-Language": "fa"}))
+    assert '<html lang="en" dir="ltr">' in html
+    assert "hreflang" not in html, "no language links offer what the staff pages cannot show"
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "at most 120 characters."),
+        ("ru", "не более 120 символов."),
+        ("ar", "على 120 حرفًا."),
+        ("fa", "حداکثر 120 نویسه"),
+    ],
+)
+def test_a_too_long_answer_is_told_in_the_plural_form_of_the_language(client, language, expected):
+    tokens = hidden_fields(_page(client.get(f"/register?lang={language}")))
+    response = client.post(f"/register?lang={language}", data={**tokens, **valid_answers(full_name="x" * 121)})
+    assert response.status_code == 400 and expected in _page(response)
