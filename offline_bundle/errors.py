@@ -123,7 +123,7 @@ def ordinal(number: int) -> str:
 
 
 def number_list(numbers: Sequence[int]) -> str:
-    """``[1, 2, 3, 5, 9, 10]`` as "1-3, 5 and 9-10", so that a list of 400 missing parts stays one line."""
+    """``[1, 2, 3, 5, 9, 10]`` as "1-3, 5, 9 and 10", so that a list of 400 missing parts stays one line."""
     runs: list[str] = []
     ordered = sorted(set(numbers))
     start = previous = ordered[0] if ordered else 0
@@ -131,7 +131,10 @@ def number_list(numbers: Sequence[int]) -> str:
         if number is not None and number == previous + 1:
             previous = number
             continue
-        runs.append(str(start) if start == previous else f"{start}-{previous}")
+        if previous - start >= 2:
+            runs.append(f"{start}-{previous}")
+        else:
+            runs.extend(str(number) for number in range(start, previous + 1))
         if number is not None:
             start = previous = number
     return runs[0] if len(runs) == 1 else ", ".join(runs[:-1]) + " and " + runs[-1]

@@ -266,6 +266,22 @@ def test_a_part_swapped_in_from_another_bundle_with_the_same_keys_is_refused(kit
         read([first[0], relabelled, *first[2:]])
 
 
+@pytest.mark.parametrize("encrypted", [True, False], ids=["encrypted", "signed-only"])
+def test_parts_given_each_others_numbers_are_refused(kit_key, central_key, trusted, encrypted):
+    records = [secrets.token_bytes(1500) for _ in range(12)]
+    given = (
+        write_encrypted(kit_key, central_key, records, part_size=5_000)
+        if encrypted
+        else write_signed(kit_key, records, part_size=5_000)
+    )
+    renumbered = [given[0][:26] + given[1][26:28] + given[0][28:], given[1][:26] + given[0][26:28] + given[1][28:]]
+    with pytest.raises(BundleDamaged, match=f"Parts 1 and 2 of {len(given)} are damaged"):
+        if encrypted:
+            read_encrypted([*renumbered, *given[2:]], trusted, central_key)
+        else:
+            read_signed([*renumbered, *given[2:]], trusted)
+
+
 def test_a_recipient_cannot_reencrypt_a_bundle_to_someone_else(kit_key, central_key, trusted):
     (part,) = write_encrypted(kit_key, central_key, sealed_registrations(2))
     header = part_format.parse_header(part, None)
@@ -522,5 +538,6 @@ def test_known_answer_refusals_are_refused_with_their_error():
 def test_part_lists_read_as_short_english():
     assert number_list([7]) == "7"
     assert number_list([2, 3, 4, 7]) == "2-4 and 7"
-    assert number_list([1, 3, 5, 6]) == "1, 3 and 5-6"
+    assert number_list([1, 3, 5, 6]) == "1, 3, 5 and 6"
+    assert number_list([6, 5, 5]) == "5 and 6"
     assert number_list(list(range(1, 401))) == "1-400"
