@@ -26,6 +26,7 @@ from offline_bundle import (
     read_bundle,
     write_bundle,
 )
+from offline_bundle import framing
 from offline_bundle import parts as part_format
 from offline_bundle.bundle import _write
 from offline_bundle.errors import number_list
@@ -326,6 +327,26 @@ def test_a_bundle_signed_by_an_unknown_key_is_refused(kit_key, central_key):
     assert bytes(stranger.verify_key).hex() in str(refused.value)
     with pytest.raises(UnknownSigner):
         read_signed(write_signed(stranger, [b"entry"]), lambda key: None)
+
+
+@pytest.mark.parametrize("encrypted", [True, False], ids=["encrypted", "signed-only"])
+def test_a_bundle_naming_a_trusted_key_but_signed_by_another_is_refused(kit_key, central_key, trusted, encrypted):
+    # A forger knows the kit's public key and the central key: all it lacks is the kit's signing key.
+    forger = SigningKey.generate()
+    key = part_format.key_for_writer(secrets.token_bytes(32), bytes(central_key.public_key)) if encrypted else None
+    header = part_format.encode_header(secrets.token_bytes(16), 1, 1, key)
+    body = framing.encode_body("kit-sync", HEADER, [b"forged registration"])
+    body = framing.pad(body) if encrypted else body
+    signed = part_format._signed_message(header, key, bytes(kit_key.verify_key), body)
+    payload = bytes(kit_key.verify_key) + forger.sign(signed).signature + body
+    if key is None:
+        forged = header + payload
+    else:
+        forged = header + crypto_aead_xchacha20poly1305_ietf_encrypt(payload, header, bytes(23) + b"\x01", key.aead_key)
+    with pytest.raises(BundleDamaged):
+        read_bundle(
+            [forged], kind="kit-sync", trusted_signers=trusted, recipient_key=central_key if encrypted else None
+        )
 
 
 def test_an_unknown_signer_is_named_before_damage_or_missing_parts(kit_key, central_key):
