@@ -133,7 +133,7 @@ def _seal(
 
 
 def read_bundle(
-    given_parts: Sequence[bytes],
+    given_parts: Iterable[bytes],
     *,
     kind: str | Collection[str],
     trusted_signers: TrustedSigners,
@@ -148,13 +148,18 @@ def read_bundle(
     Parts may come in any order; identical copies of a part are ignored.
     """
     kinds = (kind,) if isinstance(kind, str) else tuple(kind)
+    if not kinds or not all(isinstance(each, str) for each in kinds):
+        raise TypeError("kind must be a bundle kind, or a collection of them")
     name_of = _trust_function(trusted_signers)
     if recipient_key is not None and not isinstance(recipient_key, PrivateKey):
         raise TypeError("recipient_key must be a nacl.public.PrivateKey or None")
-    unique = _without_copies(given_parts)
+    if isinstance(given_parts, bytes | bytearray | memoryview | str):
+        raise TypeError("read_bundle takes a list of parts, not one part's bytes")
+    given = list(given_parts)
+    unique = _without_copies(given)
     if not unique:
         raise BundleError("No bundle part was given.")
-    opened = _open_all(unique, name_of, recipient_key, len(given_parts) == 1, progress)
+    opened = _open_all(unique, name_of, recipient_key, len(given) == 1, progress)
     first = next(iter(opened.values()))
     body = b"".join(opened[number].chunk for number in range(1, first.header.count + 1))
     found_kind, header, records = framing.decode_body(body, padded=first.header.mode == parts.ENCRYPTED)
@@ -253,8 +258,6 @@ def _missing(present: set[int], total: int) -> list[int]:
 
 def _without_copies(given_parts: Sequence[bytes]) -> list[tuple[int, bytes]]:
     """Each distinct part once, with its position in what was given; identical copies add nothing."""
-    if isinstance(given_parts, bytes | bytearray | memoryview):
-        raise TypeError("read_bundle takes a list of parts, not one part's bytes")
     seen: set[bytes] = set()
     unique = []
     for position, part in enumerate(given_parts):

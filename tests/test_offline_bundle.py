@@ -467,6 +467,18 @@ def test_the_writer_refuses_what_no_bundle_may_hold(kit_key, central_key):
         write(signing_key=bytes(kit_key))
 
 
+def test_the_reader_refuses_to_be_called_wrongly(kit_key, central_key, trusted):
+    (part,) = write_signed(kit_key, [b"entry"])
+    with pytest.raises(TypeError, match="list of parts"):
+        read_signed(part, trusted)
+    with pytest.raises(TypeError, match="kind"):
+        read_bundle([part], kind=(), trusted_signers=trusted)
+    with pytest.raises(TypeError, match="32-byte verify keys"):
+        read_signed([part], {kit_key.verify_key: "keyed by the object, not its bytes"})
+    with pytest.raises(TypeError, match="recipient_key"):
+        read_bundle([part], kind="audit-log", trusted_signers=trusted, recipient_key=central_key.public_key)
+
+
 def test_the_smallest_part_size_still_works(kit_key, central_key, trusted):
     records = sealed_registrations(5)
     given = write_encrypted(kit_key, central_key, records, part_size=offline_bundle.MIN_PART_SIZE)
