@@ -14,10 +14,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from app import create_app
 from app.event import demo_event_source
 from app.instance import create_instance
+
+# Property tests: at least 10,000 examples each in CI (where CI is set), a quick pass locally.
+settings.register_profile("ci", max_examples=10_000, deadline=None, database=None)
+settings.register_profile("dev", max_examples=300, deadline=None)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
 @dataclass
