@@ -12,8 +12,8 @@ from flask import Blueprint, Response, abort, current_app, redirect, render_temp
 
 from app import audit, retention
 from app.days import today
-from app.forms import GatehouseForm
 from app.db import get_db
+from app.forms import GatehouseForm
 from app.staff import staff_required
 from app.staff_forms import LogoutForm
 from app.staff_sessions import StaffSession

@@ -14,7 +14,7 @@ from app import audit, db
 from app.days import today
 from app.event import Event, load_event
 
-SECRET_FILE = "secret.key"
+SECRET_FILE = "secret.key"  # noqa: S105 - a file name, not a secret
 
 
 class InstanceMissing(RuntimeError):

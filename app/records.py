@@ -50,14 +50,16 @@ def load_all_records(connection: db.Connection, event_id: str) -> Iterator[Store
     )
 
 
+_JOIN = (
+    "SELECT d.registration_id, d.id, d.compartment, d.key_generation, d.sealed_data_key, f.field_key, f.ciphertext"
+    " FROM data_keys AS d JOIN field_values AS f ON f.registration_id = d.registration_id AND f.data_key_id = d.id"
+)
+
+
 def _records(connection: db.Connection, where: str, parameters: tuple) -> Iterator[StoredRecord]:
     """Records streamed from one join, in key order, so that no table is held whole in memory."""
-    rows = connection.execute(
-        "SELECT d.registration_id, d.id, d.compartment, d.key_generation, d.sealed_data_key, f.field_key, f.ciphertext"
-        " FROM data_keys AS d JOIN field_values AS f ON f.registration_id = d.registration_id AND f.data_key_id = d.id"
-        f" {where} ORDER BY d.registration_id, d.id",  # noqa: S608
-        parameters,
-    )
+    # `where` is one of the two fixed clauses above; every value is bound as a parameter.
+    rows = connection.execute(f"{_JOIN} {where} ORDER BY d.registration_id, d.id", parameters)  # noqa: S608
     for registration_id, record_rows in itertools.groupby(rows, key=operator.itemgetter(0)):
         parts = []
         for _data_key_id, part_rows in itertools.groupby(record_rows, key=operator.itemgetter(1)):

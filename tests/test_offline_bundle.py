@@ -23,10 +23,10 @@ from offline_bundle import (
     UnknownSigner,
     UnsupportedVersion,
     WrongKind,
+    framing,
     read_bundle,
     write_bundle,
 )
-from offline_bundle import framing
 from offline_bundle import parts as part_format
 from offline_bundle.bundle import _write
 from offline_bundle.errors import number_list

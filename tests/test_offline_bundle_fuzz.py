@@ -12,8 +12,7 @@ from hypothesis import strategies as st
 from nacl.public import PrivateKey
 from nacl.signing import SigningKey
 
-from offline_bundle import Bundle, BundleError, read_bundle, write_bundle
-from offline_bundle import framing
+from offline_bundle import Bundle, BundleError, framing, read_bundle, write_bundle
 from offline_bundle import parts as part_format
 from offline_bundle.bundle import _seal
 

@@ -1,4 +1,4 @@
-"""A purge killed at any moment leaves the database whole, the log consistent with what went, and the next purge finishes."""
+"""A purge killed at any moment leaves the database whole, the log true to what went, and the next purge finishes."""
 
 from __future__ import annotations
 
