@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -57,19 +58,19 @@ class LiveServer:
         return self.output.read_bytes()
 
 
-@pytest.fixture
-def live_server(demo_instance: DemoInstance, tmp_path: Path):
+@contextlib.contextmanager
+def serving(instance_path: Path, folder: Path, *extra_args: str, env: dict[str, str] | None = None):
     """`gatehouse serve` in its own process: waitress on loopback, the production configuration."""
     port = free_port()
-    output = tmp_path / "server-output.log"
-    temp_dir = tmp_path / "server-tmp"
+    output = folder / "server-output.log"
+    temp_dir = folder / "server-tmp"
     temp_dir.mkdir()
     with output.open("wb") as sink:
         process = subprocess.Popen(
-            [sys.executable, "-m", "app", "serve", "--instance", str(demo_instance.path), "--port", str(port)],
+            [sys.executable, "-m", "app", "serve", "--instance", str(instance_path), "--port", str(port), *extra_args],
             stdout=sink,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1", "TMPDIR": str(temp_dir)},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", "TMPDIR": str(temp_dir), **(env or {})},
         )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -82,9 +83,17 @@ def live_server(demo_instance: DemoInstance, tmp_path: Path):
                 process.kill()
                 raise RuntimeError("the server did not start:\n" + output.read_text(errors="replace")) from None
             time.sleep(0.1)
-    yield LiveServer(url, process, output, temp_dir)
-    process.terminate()
-    process.wait(timeout=10)
+    try:
+        yield LiveServer(url, process, output, temp_dir)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def live_server(demo_instance: DemoInstance, tmp_path: Path):
+    with serving(demo_instance.path, tmp_path) as server:
+        yield server
 
 
 # Staff accounts on the demo instance, for the staff tests.
