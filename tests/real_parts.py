@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 
@@ -31,6 +32,6 @@ def require_program(name: str, *fallbacks: str) -> str:
 
 def require_module(name: str):
     try:
-        return __import__(name)
+        return importlib.import_module(name)
     except ImportError:
         missing(f"the Python package {name!r}")
