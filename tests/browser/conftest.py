@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,3 +90,20 @@ def open_visit(browser, request):
     yield open_
     for context in contexts:
         context.close()
+
+
+AXE_FOLDER = Path(__file__).resolve().parent / "axe"
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core at the version package-lock.json pins, installed with `npm ci` the first time."""
+    script = AXE_FOLDER / "node_modules" / "axe-core" / "axe.min.js"
+    if not script.exists():
+        npm = require_program("npm")
+        installed = subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund", "--prefix", str(AXE_FOLDER)], capture_output=True, text=True
+        )
+        if installed.returncode != 0 or not script.exists():
+            missing(f"axe-core (npm ci said: {installed.stderr.strip()[-300:]})")
+    return script.read_text("utf-8")
