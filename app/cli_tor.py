@@ -33,7 +33,9 @@ HiddenServicePort 80 127.0.0.1:{port}
 
 
 @click.command("tor-config")
-@click.option("--port", required=True, type=click.IntRange(1, 65535), help="The port Gatehouse serves on, on 127.0.0.1.")
+@click.option(
+    "--port", required=True, type=click.IntRange(1, 65535), help="The port Gatehouse serves on, on 127.0.0.1."
+)
 @click.option(
     "--service-dir",
     default=DEFAULT_SERVICE_DIR,

@@ -95,7 +95,9 @@ def _walk(checker: Checker, origin: str, lang: str, instance_path) -> None:
 
 
 @pytest.mark.parametrize("lang", CHECKED)
-def test_participant_pages_have_no_serious_accessibility_violation(browser, axe_source, live_server, demo_instance, lang):
+def test_participant_pages_have_no_serious_accessibility_violation(
+    browser, axe_source, live_server, demo_instance, lang
+):
     found = []
     for scheme, viewport in (("light", DESKTOP), ("dark", PHONE)):
         context = browser.new_context(
