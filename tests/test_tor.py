@@ -21,10 +21,14 @@ def tor() -> str:
 
 
 @pytest.fixture
-def onion_site(tor, demo_instance, tmp_path):
+def onion_site(request, tor, demo_instance, tmp_path):
     """Gatehouse started before Tor (as after a reboot), then Tor writing the hostname file it was given."""
     hostname_file = tmp_path / "onion-service" / "hostname"
-    with serving(demo_instance.path, tmp_path, "--onion-hostname-file", str(hostname_file)) as server:
+    if getattr(request, "param", "option") == "option":
+        given = {"extra_args": ["--onion-hostname-file", str(hostname_file)], "env": None}
+    else:
+        given = {"extra_args": [], "env": {"GATEHOUSE_ONION_HOSTNAME_FILE": str(hostname_file)}}
+    with serving(demo_instance.path, tmp_path, *given["extra_args"], env=given["env"]) as server:
         torrc, written = write_torrc(tmp_path, urlsplit(server.url).port)
         assert written == hostname_file
         with running_tor(tor, torrc, hostname_file) as onion:
@@ -71,6 +75,7 @@ def test_tor_accepts_the_printed_config_with_proof_of_work_turned_on(tor, tmp_pa
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
+@pytest.mark.parametrize("onion_site", ["option", "environment"], indirect=True)
 def test_real_onion_address_is_offered_on_the_clear_host_and_not_on_itself(onion_site):
     server, onion = onion_site
     assert re.fullmatch(r"[a-z2-7]{56}\.onion", onion)
