@@ -6,12 +6,32 @@ from pathlib import Path
 
 import click
 
+from app.onion import OnionHostnameInvalid, parse_onion_hostname
+
 DEFAULT_SERVICE_DIR = Path("/var/lib/tor/gatehouse")
+
+
+def _check_hostname_file(context: click.Context, parameter: click.Parameter, path: Path | None) -> Path | None:
+    """A hostname file that is there must be readable and hold an onion address; one not there yet is read later."""
+    if path is None:
+        return None
+    try:
+        parse_onion_hostname(path.read_text("ascii"))
+    except FileNotFoundError:
+        return path  # Tor has not written it yet
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "not text"
+        raise click.BadParameter(f"{path} cannot be read ({reason}); see `gatehouse tor-config`") from None
+    except OnionHostnameInvalid as error:
+        raise click.BadParameter(f"{path}: {error}") from None
+    return path
+
 
 onion_hostname_file_option = click.option(
     "--onion-hostname-file",
     "onion_hostname_file",
     envvar="GATEHOUSE_ONION_HOSTNAME_FILE",
+    callback=_check_hostname_file,
     type=click.Path(dir_okay=False, path_type=Path),
     help="Tor's `hostname` file for this site's onion service: visitors on the clear address are offered it "
     "with Onion-Location (or set GATEHOUSE_ONION_HOSTNAME_FILE).",
@@ -27,6 +47,9 @@ def torrc_snippet(port: int, service_dir: Path) -> str:
 #   gatehouse serve --port {port} --onion-hostname-file {service_dir / "hostname"}
 HiddenServiceDir {service_dir}
 HiddenServicePort 80 127.0.0.1:{port}
+# Gatehouse must be able to read that file. If it runs as another user than Tor, uncomment the next line and
+# add its user to Tor's group (debian-tor on Debian), or copy the hostname file to where it can read it.
+# HiddenServiceDirGroupReadable 1
 # Option: make clients solve a small proof of work when the service is flooded (Tor 0.4.8 or newer).
 # HiddenServicePoWDefensesEnabled 1
 """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
@@ -9,6 +10,7 @@ from flask import Flask
 
 # A version 3 onion address: 56 base32 characters. Older, shorter ones are no longer served by Tor.
 _ONION_V3 = re.compile(r"[a-z2-7]{56}\.onion")
+log = logging.getLogger("gatehouse")
 
 
 class OnionHostnameInvalid(ValueError):
@@ -28,18 +30,20 @@ class OnionAddress:
     def __init__(self, hostname: str | None, hostname_file: Path | None) -> None:
         self._hostname = parse_onion_hostname(hostname) if hostname else None
         self._file = hostname_file
+        self._unreadable_logged = False
         if self._hostname is None and self._file is not None and self._file.exists():
             self.hostname()  # a file that is there but wrong stops the start, not the first visitor
-
-    @property
-    def configured(self) -> bool:
-        return self._hostname is not None or self._file is not None
 
     def hostname(self) -> str | None:
         if self._hostname is None and self._file is not None:
             try:
                 text = self._file.read_text("ascii")
             except FileNotFoundError:
+                return None
+            except OSError as error:  # pages are still served, without Onion-Location, until it is fixed
+                if not self._unreadable_logged:
+                    log.warning("the onion hostname file cannot be read: %s", error.strerror)
+                    self._unreadable_logged = True
                 return None
             self._hostname = parse_onion_hostname(text)
         return self._hostname

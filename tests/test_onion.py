@@ -62,3 +62,24 @@ def test_tor_config_prints_a_service_for_the_port_with_proof_of_work_as_an_optio
     assert settings == ["HiddenServiceDir /srv/tor/gh", "HiddenServicePort 80 127.0.0.1:8123"]
     assert "# HiddenServicePoWDefensesEnabled 1" in lines
     assert any("--onion-hostname-file /srv/tor/gh/hostname" in line for line in lines)
+
+
+def test_serve_refuses_a_hostname_file_that_holds_no_onion_address(demo_instance, tmp_path):
+    hostname_file = tmp_path / "hostname"
+    hostname_file.write_text("defenders.example.org\n")
+    result = CliRunner().invoke(
+        cli, ["serve", "--instance", str(demo_instance.path), "--onion-hostname-file", str(hostname_file)]
+    )
+    assert result.exit_code == 2 and "not a version 3 onion address" in result.output
+
+
+def test_an_unreadable_hostname_file_leaves_the_site_up_without_onion_location(demo_instance, tmp_path, caplog):
+    unreadable = tmp_path / "hostname"
+    unreadable.mkdir()  # reading it fails even for root, like a file in a folder only Tor may read
+    client = _app(demo_instance, ONION_HOSTNAME_FILE=str(unreadable)).test_client()
+    for _ in range(2):
+        response = client.get("/")
+        assert response.status_code == 200 and "Onion-Location" not in response.headers
+    assert [record.getMessage() for record in caplog.records].count(
+        "the onion hostname file cannot be read: Is a directory"
+    ) == 1, "said once, not on every request"

@@ -64,11 +64,13 @@ class Browser:
         return response
 
 
-def test_tor_accepts_the_printed_config_with_proof_of_work_turned_on(tor, tmp_path):
+def test_tor_accepts_the_printed_config_with_every_option_turned_on(tor, tmp_path):
     torrc, _hostname = write_torrc(tmp_path, 8080)
     text = torrc.read_text()
-    assert "\n# HiddenServicePoWDefensesEnabled 1\n" in text, "offered as an option, commented out"
-    torrc.write_text(text.replace("# HiddenServicePoWDefensesEnabled 1", "HiddenServicePoWDefensesEnabled 1"))
+    for option in ("HiddenServicePoWDefensesEnabled 1", "HiddenServiceDirGroupReadable 1"):
+        assert f"\n# {option}\n" in text, "offered as an option, commented out"
+        text = text.replace(f"# {option}", option)
+    torrc.write_text(text)
     checked = subprocess.run(
         [tor, "--verify-config", "--defaults-torrc", "/dev/null", "-f", str(torrc)], capture_output=True, text=True
     )
