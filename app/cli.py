@@ -14,6 +14,7 @@ from app.cli_invitations import commands as invitation_commands
 from app.cli_options import instance_option
 from app.cli_retention import commands as retention_commands
 from app.cli_staff import commands as staff_commands
+from app.cli_tor import onion_hostname_file_option, tor_config
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
@@ -44,13 +45,13 @@ def _set_up(instance_dir: Path, event_source: str) -> None:
     _print_recovery_words(words)
 
 
-def _serve(instance_dir: Path, host: str, port: int) -> None:
+def _serve(instance_dir: Path, host: str, port: int, onion_hostname_file: Path | None = None) -> None:
     import waitress
 
     from app import MAX_BODY_BYTES, create_app
     from app.maintenance import DailyMaintenance, run_daily
 
-    app = create_app({"INSTANCE_DIR": instance_dir})
+    app = create_app({"INSTANCE_DIR": instance_dir, "ONION_HOSTNAME_FILE": onion_hostname_file})
     instance = app.extensions["gatehouse"]
     # Retention runs at start-up and every day after, from this process: no external scheduler to forget.
     report = run_daily(instance)
@@ -99,14 +100,24 @@ def init(instance_dir: Path, event_file) -> None:
 @instance_option
 @host_option
 @port_option
-def serve(instance_dir: Path, host: str, port: int) -> None:
+@onion_hostname_file_option
+def serve(instance_dir: Path, host: str, port: int, onion_hostname_file: Path | None) -> None:
     """Serve an instance that has been set up."""
     if not instances.exists(instance_dir):
         raise click.ClickException(f"no Gatehouse instance in {instance_dir.resolve()}: run 'gatehouse init' first")
-    _serve(instance_dir, host, port)
+    _serve(instance_dir, host, port, onion_hostname_file)
 
 
-commands = (demo, init, serve, *staff_commands, *invitation_commands, *retention_commands, *audit_commands)
+commands = (
+    demo,
+    init,
+    serve,
+    tor_config,
+    *staff_commands,
+    *invitation_commands,
+    *retention_commands,
+    *audit_commands,
+)
 
 
 def _create_app():

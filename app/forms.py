@@ -168,9 +168,10 @@ def event_values(form: FlaskForm, fields: Iterable[EventField]) -> dict[str, str
     return {field.key: form[field.key].data or "" for field in fields}
 
 
-def _codename_field() -> StringField:
+def _codename_field(field_id: str = "codename") -> StringField:
     return StringField(
         _l("Your codename (the eight words)"),
+        id=field_id,  # the status page has two codename fields: each label must name its own
         validators=[DataRequired(_l("Please type your codename.")), _at_most(300)],
         render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"},
     )
@@ -181,7 +182,7 @@ class StatusForm(GatehouseForm):
 
 
 class WithdrawForm(GatehouseForm):
-    codename = _codename_field()
+    codename = _codename_field("withdraw-codename")
     confirm = BooleanField(
         _l("Yes: destroy my registration and everything I told you. This cannot be undone."),
         validators=[DataRequired(_l("To withdraw, please tick this box."))],

@@ -5,9 +5,13 @@ from __future__ import annotations
 import base64
 import hashlib
 from importlib import resources
+from urllib.parse import urlsplit, urlunsplit
 
-from flask import Flask, Response
+from flask import Flask, Response, current_app, request
 from markupsafe import Markup
+from werkzeug.urls import iri_to_uri
+
+from app import onion
 
 # The page's only style, inlined so that a page loads in one request, and allowed by its hash.
 INLINE_STYLE = Markup(resources.files("app").joinpath("style.css").read_text("utf-8").strip())  # noqa: S704 - our file
@@ -40,12 +44,39 @@ SECURITY_HEADERS = {
 }
 
 
+def _request_host() -> str:
+    return request.host.split(":")[0].lower()
+
+
+def _onion_location() -> str | None:
+    """Where this page is on the onion address, for a visitor who came by the clear address; else None."""
+    hostname = current_app.extensions["gatehouse.onion"].hostname()
+    if hostname is None or _request_host() == hostname:
+        return None
+    query = request.query_string.decode("latin-1")
+    return f"http://{hostname}{iri_to_uri(request.script_root + request.path)}{'?' + query if query else ''}"
+
+
+def _relative_location(location: str) -> str:
+    """A redirect written as a path, so that no page names the address it was reached by (onion or clear)."""
+    parts = urlsplit(location)
+    if parts.netloc and parts.netloc.lower() == request.host.lower():
+        return urlunsplit(("", "", parts.path or "/", parts.query, parts.fragment))
+    return location
+
+
 def set_security_headers(response: Response) -> Response:
     response.headers.update(SECURITY_HEADERS)
     response.headers.pop("Server", None)
+    onion_location = _onion_location()
+    if onion_location:
+        response.headers["Onion-Location"] = onion_location
+    if "Location" in response.headers:
+        response.headers["Location"] = _relative_location(response.headers["Location"])
     return response
 
 
 def init_app(app: Flask) -> None:
+    onion.init_app(app)
     app.after_request(set_security_headers)
     app.jinja_env.globals["inline_style"] = INLINE_STYLE

@@ -9,7 +9,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,18 +65,18 @@ class LiveServer:
 
 
 @contextlib.contextmanager
-def running_server(instance_path: Path, tmp_path: Path) -> Iterator[LiveServer]:
+def serving(instance_path: Path, folder: Path, *extra_args: str, env: dict[str, str] | None = None):
     """`gatehouse serve` in its own process: waitress on loopback, the production configuration."""
     port = free_port()
-    output = tmp_path / "server-output.log"
-    temp_dir = tmp_path / "server-tmp"
+    output = folder / "server-output.log"
+    temp_dir = folder / "server-tmp"
     temp_dir.mkdir(exist_ok=True)
     with output.open("wb") as sink:
         process = subprocess.Popen(
-            [sys.executable, "-m", "app", "serve", "--instance", str(instance_path), "--port", str(port)],
+            [sys.executable, "-m", "app", "serve", "--instance", str(instance_path), "--port", str(port), *extra_args],
             stdout=sink,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1", "TMPDIR": str(temp_dir)},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", "TMPDIR": str(temp_dir), **(env or {})},
         )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -97,9 +96,13 @@ def running_server(instance_path: Path, tmp_path: Path) -> Iterator[LiveServer]:
         process.wait(timeout=10)
 
 
+# The name the retention, load and security tests use.
+running_server = serving
+
+
 @pytest.fixture
 def live_server(demo_instance: DemoInstance, tmp_path: Path):
-    with running_server(demo_instance.path, tmp_path) as server:
+    with serving(demo_instance.path, tmp_path) as server:
         yield server
 
 
