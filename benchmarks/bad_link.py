@@ -113,7 +113,7 @@ def register_with_http_client(server_port: int, delay: float, rate: float) -> Ru
 
 
 def register_with_chromium(server_port: int, delay: float, rate: float) -> Run | None:
-    """The same registration in Debian's Chromium with JavaScript off; the time spent typing is the person's, left out."""
+    """The same registration in Debian's Chromium with JavaScript off; the typing time is the person's, left out."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from app.i18n import STAFF_LANGUAGES
 from tests.browser.conftest import DESKTOP, PHONE, Visit
 from tests.helpers import valid_answers
