@@ -49,6 +49,10 @@ def _serve(instance_dir: Path, host: str, port: int) -> None:
 
     from app import MAX_BODY_BYTES, create_app
     from app.maintenance import DailyMaintenance, run_daily
+    from app.memory_hardening import restart_hardened
+
+    # Before anything is read: freed memory must be overwritten from the first request on.
+    restart_hardened()
 
     app = create_app({"INSTANCE_DIR": instance_dir})
     instance = app.extensions["gatehouse"]
