@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+import crypto
 from app import db
 from app.instance import open_instance
 from app.memory_hardening import GLIBC_TUNABLES, hardened_environment
@@ -52,6 +53,19 @@ def _staff_work(url: str, team) -> None:
     visitor.log_out(otto)
 
 
+def _every_data_key(database: Path, keys: KnownKeys) -> list[bytes]:
+    """Every record's data keys, unsealed by the test with the compartment keys from the recovery words."""
+    connection = db.connect(database, keys.database_key)
+    try:
+        rows = connection.execute("SELECT compartment, key_generation, sealed_data_key FROM data_keys").fetchall()
+    finally:
+        connection.close()
+    return [
+        crypto.open_sealed(crypto.PrivateKey(keys.compartment_keys[(compartment, generation)]), sealed)
+        for compartment, generation, sealed in rows
+    ]
+
+
 def _copy_files(instance_path: Path, destination: Path) -> Path:
     destination.mkdir()
     for name in (db.DATABASE_FILE, f"{db.DATABASE_FILE}-wal", f"{db.DATABASE_FILE}-shm"):
@@ -80,6 +94,10 @@ def test_server_seized_while_running_with_no_staff_session_holds_no_key_that_ope
     assert _keys_found(image, keys.staff_keys) == set(), "a staff private key is in server memory"
     assert _keys_found(image, {"recovery": keys.recovery_key}) == set()
     assert _passphrases_found(image, keys) == set(), "a staff passphrase is in server memory"
+    # Nor the data key of any record, including the 50 just sealed (the test opens them with the recovery key).
+    data_keys = _every_data_key(copied, keys)
+    assert len(data_keys) >= 4 * (3 + RECENT)  # identity, contact, needs, safety: one data key each
+    assert [key for key in data_keys if image.holds(key)] == [], "a record's data key is in server memory"
 
     # The attacker takes the database key from the image and opens the copied files with it: rows, but sealed.
     offset = image.offset_of(keys.database_key)
