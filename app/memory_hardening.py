@@ -32,9 +32,13 @@ def hardened_environment(environment: Mapping[str, str]) -> dict[str, str] | Non
 
 
 def restart_hardened() -> None:
-    """Replace this process with the same command under the hardened environment (same process id)."""
+    """Replace this process with the same command under the hardened environment (same process id).
+
+    Only a process started to serve is restarted: one that runs the command from inside itself
+    (a test runner, an embedding program) is left as it is.
+    """
     environment = hardened_environment(os.environ)
-    if environment is None:
+    if environment is None or not {"serve", "demo"} & set(sys.orig_argv):
         return
     sys.stdout.flush()
     sys.stderr.flush()

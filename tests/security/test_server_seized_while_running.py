@@ -188,6 +188,25 @@ def test_memory_hardening_keeps_other_tunables_and_an_operators_own_choice():
     assert hardened_environment(hardened_environment({})) is None, "it restarts once, not forever"
 
 
+def test_memory_hardening_restarts_only_a_process_started_to_serve(monkeypatch):
+    """The real restart is shown above, on the running server; here, that nothing else is ever replaced."""
+    import os
+    import sys
+
+    from app import memory_hardening
+
+    restarts = []
+    monkeypatch.setattr(os, "execve", lambda *arguments: restarts.append(arguments))
+    monkeypatch.delenv("PYTHONMALLOC", raising=False)
+    memory_hardening.restart_hardened()  # this test runner
+    assert restarts == []
+    monkeypatch.setattr(sys, "orig_argv", ["python3", "-m", "app", "serve", "--port", "8080"])
+    memory_hardening.restart_hardened()
+    ((executable, arguments, environment),) = restarts
+    assert executable == sys.executable and arguments == [sys.executable, "-m", "app", "serve", "--port", "8080"]
+    assert environment["PYTHONMALLOC"] == "malloc"
+
+
 def test_the_memory_search_finds_keys_and_values_in_every_form_they_take():
     key = bytes(range(1, 33))
     value = canaries.canary(7, "full_name")
