@@ -51,7 +51,11 @@ def test_curious_insider_every_opening_and_export_is_logged_with_its_reason(app,
         *(("otto", "open", reason) for reason in reasons),
         ("otto", "export", "catering list"),
     ]
-    pseudonyms = dict(app.extensions["gatehouse"].connect().execute("SELECT id, pseudonym FROM registrations"))
+    connection = app.extensions["gatehouse"].connect()
+    try:
+        pseudonyms = dict(connection.execute("SELECT id, pseudonym FROM registrations"))
+    finally:
+        connection.close()
     assert [e.subject for e in new[:3]] == [pseudonyms[i] for i in ids]
     assert all('"needs"' in e.detail for e in new)
     assert all(not canaries.found_in(" ".join(map(str, vars(e).values()))) for e in _log(app))

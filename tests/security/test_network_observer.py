@@ -14,6 +14,7 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+from app.i18n import LANGUAGES
 from tests.conftest import running_server
 from tests.security import canaries, scenes, visitor
 
@@ -60,6 +61,8 @@ def _problems(page: visitor.Page) -> list[str]:
             problems.append(f"<{tag}>")
         if tag == "meta" and attributes.get("http-equiv", "").lower() == "refresh":
             problems.append("<meta refresh>")
+        if tag == "form" and attributes.get("method", "get").lower() != "post":
+            problems.append("a form that would put its answers in the address")
         for name, value in attributes.items():
             if name.startswith("on"):
                 problems.append(f"<{tag} {name}>")
@@ -85,8 +88,7 @@ def _every_participant_page(url: str, team) -> dict[str, visitor.Page]:
     anyone = visitor.Visitor(url)
     form = anyone.get("/register")
     pages = {
-        "home": anyone.get("/"),
-        "home in each language": anyone.get("/?lang=en"),
+        **{f"home in {code}": anyone.get(f"/?lang={code}") for code in LANGUAGES},
         "register": form,
         "register with a missing answer": anyone.post_form("/register", "/register", {"full_name": ""}),
         "receipt": approved.receipt,
@@ -130,6 +132,7 @@ def test_the_page_check_would_see_a_script_or_a_third_party_request():
         "<style>body{background:url(https://cdn.example/x.png)}</style>",
         '<img srcset="/a.png 1x, https://cdn.example/b.png 2x">',
         '<body onload="x()">',
+        '<form action="/status"><input name="codename"></form>',
     ):
         assert _problems(visitor.Page(200, html, headers)), html
     assert _problems(visitor.Page(200, "<p>ok</p>", {"content-security-policy": ["default-src 'self'"]}))
