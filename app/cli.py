@@ -50,6 +50,10 @@ def _serve(instance_dir: Path, host: str, port: int, onion_hostname_file: Path |
 
     from app import MAX_BODY_BYTES, create_app
     from app.maintenance import DailyMaintenance, run_daily
+    from app.memory_hardening import restart_hardened
+
+    # Before anything is read: freed memory must be overwritten from the first request on.
+    restart_hardened()
 
     app = create_app({"INSTANCE_DIR": instance_dir, "ONION_HOSTNAME_FILE": onion_hostname_file})
     instance = app.extensions["gatehouse"]

@@ -2,6 +2,8 @@
 
 The compartment keys a staff member unlocked at login live here, and are gone at
 logout, at idle expiry, and when the process ends: a restart leaves nothing usable.
+Expiry runs on a timer while any session is open, not only when the next staff request
+comes: a session someone walked away from must not keep its keys until the next login.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass, field
 from app.keyring import HeldKeys
 
 DEFAULT_IDLE_SECONDS = 15 * 60
+MAX_EXPIRY_DELAY_SECONDS = 15.0  # how long past its idle time a session may keep its keys, at most
 
 
 @dataclass
@@ -36,13 +39,30 @@ class SessionStore:
         self.idle_seconds = idle_seconds
         self._sessions: dict[str, StaffSession] = {}
         self._lock = threading.Lock()
+        self._expiry_timer: threading.Thread | None = None
 
     def start(self, session: StaffSession) -> str:
         token = secrets.token_urlsafe(32)
         session.last_seen = time.monotonic()
         with self._lock:
             self._sessions[token] = session
+            if self._expiry_timer is None:
+                self._expiry_timer = threading.Thread(
+                    target=self._expire_on_time, name="gatehouse-sessions", daemon=True
+                )
+                self._expiry_timer.start()
         return token
+
+    def _expire_on_time(self) -> None:
+        """Runs while any session is open; ends with the last one, and the next login starts it again."""
+        interval = max(0.1, min(self.idle_seconds / 4, MAX_EXPIRY_DELAY_SECONDS))
+        while True:
+            time.sleep(interval)
+            with self._lock:
+                self._expire(time.monotonic())
+                if not self._sessions:
+                    self._expiry_timer = None
+                    return
 
     def get(self, token: str | None) -> StaffSession | None:
         """The live session for this token, kept alive by the use; None if unknown or idle too long."""
