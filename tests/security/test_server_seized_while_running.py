@@ -156,7 +156,8 @@ def test_server_seized_while_running_plaintext_of_recent_registrations_in_memory
         later = _measured(read_process_memory(server.process.pid), recent)
     print(
         f"\nMEMORY FIGURE: of the last {RECENT} registrations ({RECENT * len(canaries.FIELD_TAGS)} free-text values),"
-        f" {just_after[0]} had at least one value in the memory image ({just_after[1]} values; numbers {just_after[2]});"
+        f" {just_after[0]} had at least one value in the memory image"
+        f" ({just_after[1]} values; numbers {just_after[2]});"
         f" after {LATER} more registrations, {later[0]} of those {RECENT} ({later[1]} values; numbers {later[2]})."
     )
     recent_bound, later_bound = _stated_bounds()
