@@ -5,7 +5,6 @@ Every prompt also reads standard input when it is not a terminal, so each comman
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -14,18 +13,11 @@ import segno
 import crypto
 from app import audit, db, keyring
 from app import instance as instances
-from app.cli_options import instance_option
+from app.cli_options import ask_secret, instance_option
 from app.staff_accounts import ROLES, AccountError, NewAccount, add_staff, disable_staff, find_staff, list_staff
 from app.staff_auth import passphrase_matches
 
 KEY_FILE_HEADER = "GATEHOUSE STAFF KEY v1"
-
-
-def ask_secret(prompt: str, confirm: bool = False) -> str:
-    """A secret typed at a hidden prompt, or one line of standard input when a script pipes it in."""
-    if not sys.stdin.isatty():
-        return sys.stdin.readline().rstrip("\n")
-    return click.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
 
 
 def _open(instance_dir: Path) -> tuple[instances.Instance, db.Connection]:

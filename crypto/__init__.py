@@ -5,6 +5,7 @@ This package is a pure library: it imports nothing from the web application.
 
 from crypto.errors import CryptoError, InvalidCodename, InvalidRecoveryWords, RecordTampered
 from crypto.kdf import InstanceSecrets, derive_instance_secrets, new_master_secret
+from crypto.kit import KitKeys, derive_kit_keys, normalise_kit_passphrase
 from crypto.keys import (
     PrivateKey,
     PublicKey,
@@ -47,6 +48,9 @@ __all__ = [
     "CODENAME_WORD_COUNT",
     "CryptoError",
     "InstanceSecrets",
+    "KitKeys",
+    "derive_kit_keys",
+    "normalise_kit_passphrase",
     "InvalidCodename",
     "InvalidRecoveryWords",
     "PrivateKey",

@@ -1,0 +1,241 @@
+"""Field kits: made on the central instance, run on a laptop from a passphrase, holding nothing they can read."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sqlite3
+import ssl
+import socket
+import urllib.parse
+import urllib.request
+
+import pytest
+from nacl.bindings import crypto_aead_xchacha20poly1305_ietf_decrypt
+from nacl.exceptions import CryptoError as NaclCryptoError
+
+import crypto
+from app import db
+from app.event import demo_event_source
+from app.instance import SECRET_FILE
+from app.kit_bundle import KitError, decode, open_kit_bundle
+from app.kit_instance import open_kit
+from app.records import load_all_records, open_record
+from app.registration import register
+from crypto.records import _associated_data
+from offline_bundle import NotForThisKey, read_bundle
+from tests.helpers import dump_database, hidden_fields, valid_answers
+from tests.kit_fixtures import gatehouse, make_central, make_kit, running_kit, unverified_context
+from tests.staff_fixtures import TEST_COST
+
+CANARY = "QZX7KIT93"
+INVITATION_ONLY = "invitation_required = false"
+
+
+def register_over_http(url: str, answers: dict[str, str]) -> tuple[str, str]:
+    """Register as a browser would, on the kit; return (pseudonym, codename) from the receipt."""
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(), urllib.request.HTTPSHandler(context=unverified_context())
+    )
+    page = opener.open(url + "/register", timeout=10).read().decode()
+    assert 'name="invitation"' not in page, "a kit asks for no invitation code"
+    body = urllib.parse.urlencode({**hidden_fields(page), **answers}).encode()
+    receipt = opener.open(urllib.request.Request(url + "/register", data=body), timeout=10).read().decode()
+    pseudonym = re.search(r'id="pseudonym"[^>]*>([^<]+)<', receipt).group(1)
+    codename = re.search(r'id="codename"[^>]*>([^<]+)<', receipt).group(1)
+    assert 'id="waitlisted"' not in receipt, "a kit never waitlists: the central instance decides"
+    return pseudonym, codename
+
+
+def canary_answers(tag: str) -> dict[str, str]:
+    return valid_answers(
+        full_name=f"{CANARY}-{tag}-name", safe_contact=f"{CANARY}-{tag}-contact", access_needs=f"{CANARY}-{tag}-needs"
+    )
+
+
+def _kit_passphrase(output: str) -> str:
+    return re.search(r"^    ([a-z]+(?: [a-z]+){6})$", output, re.MULTILINE).group(1)
+
+
+def test_kit_create_records_the_kit_logs_it_and_encrypts_the_file_to_the_passphrase(tmp_path):
+    central, _words = make_central(tmp_path / "central")
+    kit_file = tmp_path / "border.kit"
+    made = gatehouse("kit", "create", "--instance", str(central.path), "--name", "border-1", "--out", str(kit_file))
+    assert made.returncode == 0, made.stderr
+    passphrase = _kit_passphrase(made.stdout)
+    assert kit_file.stat().st_mode & 0o777 == 0o600
+    connection = central.connect()
+    try:
+        (name, verify_key), = connection.execute("SELECT name, verify_key FROM kits").fetchall()
+        logged = connection.execute("SELECT actor, subject FROM audit_log WHERE action = 'kit create'").fetchall()
+        lookup_key = central.secrets.codename_lookup_key
+    finally:
+        connection.close()
+    assert name == "border-1" and logged == [("cli", "border-1")]
+    assert passphrase not in kit_file.read_text(errors="replace")
+
+    contents = open_kit_bundle([kit_file.read_bytes()], crypto.derive_kit_keys(passphrase))  # the production cost
+    assert contents.name == "border-1" and contents.codename_lookup_key == lookup_key
+    from nacl.signing import SigningKey
+
+    assert bytes(SigningKey(contents.kit_signing_key).verify_key) == verify_key
+    wrong = crypto.new_passphrase()
+    with pytest.raises(NotForThisKey):
+        open_kit_bundle([kit_file.read_bytes()], crypto.derive_kit_keys(wrong))
+
+    again = gatehouse("kit", "create", "--instance", str(central.path), "--name", "border-1", "--out", str(tmp_path / "b"))
+    assert again.returncode == 1 and "already a kit named border-1" in again.stderr
+    assert not (tmp_path / "b").exists()
+
+
+def test_a_kit_registers_people_with_no_invitation_and_no_waiting_list(tmp_path):
+    invitation_only = demo_event_source().replace(INVITATION_ONLY, "invitation_required = true")
+    central, _words = make_central(tmp_path / "central", invitation_only)
+    kit_file = tmp_path / "border.kit"
+    made = gatehouse("kit", "create", "--instance", str(central.path), "--name", "border-1", "--out", str(kit_file))
+    passphrase = _kit_passphrase(made.stdout)
+    kit_dir = tmp_path / "kit"
+    with running_kit(kit_dir, passphrase, tmp_path, kit_file=kit_file) as kit:
+        pseudonym, codename = register_over_http(kit.url, canary_answers("a"))
+        assert central.secrets.codename_lookup_key  # the look-up key the kit uses is central's
+        printed = kit.printed().decode()
+    assert "Central instance key:" in printed
+    assert sorted(path.name for path in kit_dir.iterdir() if not path.name.startswith("gatehouse.db")) == []
+    assert not (kit_dir / SECRET_FILE).exists()
+
+    instance = open_kit(kit_dir, crypto.derive_kit_keys(passphrase))
+    connection = instance.connect()
+    try:
+        rows = connection.execute("SELECT pseudonym, status, codename_lookup, source_kit FROM registrations").fetchall()
+    finally:
+        connection.close()
+    assert rows == [(pseudonym, "submitted", crypto.codename_lookup(central.secrets.codename_lookup_key, codename), None)]
+
+    # Started again without the kit file: the same database opens with the passphrase alone.
+    with running_kit(kit_dir, passphrase, tmp_path) as kit:
+        register_over_http(kit.url, canary_answers("b"))
+
+
+def test_a_wrong_passphrase_starts_no_kit_and_says_so(tmp_path):
+    kit = make_kit(tmp_path)
+    kit_dir = tmp_path / "new-kit"
+    refused = gatehouse("kit", "serve", str(kit.kit_file), "--instance", str(kit_dir), stdin=crypto.new_passphrase())
+    assert refused.returncode == 1 and "this passphrase does not open this kit file" in refused.stderr
+    assert not kit_dir.exists()
+    not_words = gatehouse("kit", "serve", str(kit.kit_file), "--instance", str(kit_dir), stdin="hunter2")
+    assert not_words.returncode == 1 and "seven words" in not_words.stderr
+    assert "Traceback" not in refused.stderr + not_words.stderr
+
+
+def test_a_kit_on_a_network_serves_https_with_the_certificate_it_prints(tmp_path):
+    central, _words = make_central(tmp_path / "central")
+    kit_file = tmp_path / "border.kit"
+    made = gatehouse("kit", "create", "--instance", str(central.path), "--name", "lan", "--out", str(kit_file))
+    with running_kit(tmp_path / "kit", _kit_passphrase(made.stdout), tmp_path, kit_file=kit_file, https=True) as kit:
+        printed = kit.printed().decode()
+        port = int(kit.url.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+            with unverified_context().wrap_socket(raw, server_hostname="localhost") as tls:
+                der = tls.getpeercert(binary_form=True)
+        register_over_http(kit.url, canary_answers("tls"))
+        with pytest.raises(OSError):  # plain HTTP to the TLS port gets nowhere
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).read()
+    from app.tls import fingerprint_of
+
+    assert fingerprint_of(der) in printed
+    assert f"https://127.0.0.1:{port}/" in printed
+    assert ssl.DER_cert_to_PEM_cert(der).encode() not in kit.output.read_bytes()
+    assert not any((tmp_path / "kit").glob("*.pem")) and not any(kit.temp_dir.iterdir())
+
+
+def _key_material(kit, passphrase: str) -> list[bytes]:
+    """Every key a thief with the kit, its file and its passphrase could lay hands on."""
+    keys = crypto.derive_kit_keys(passphrase, TEST_COST)
+    record = read_bundle(
+        [kit.kit_file.read_bytes()], kind="kit", trusted_signers=lambda _key: "x", recipient_key=keys.bundle_key
+    ).records[0]
+    contents = decode(record)
+    material = [bytes(keys.bundle_key), keys.master_secret, contents.kit_signing_key, contents.codename_lookup_key]
+    material += [contents.central_verify_key, contents.central_bundle_public_key, contents.recovery_public_key]
+    material += [key.public_key for key in contents.compartment_keys]
+    secrets = kit.instance.secrets
+    material += [secrets.database_key, secrets.receipt_key, secrets.invitation_key, secrets.session_key]
+    connection = kit.instance.connect()
+    try:
+        tables = [name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        for table in tables:
+            for row in connection.execute(f'SELECT * FROM "{table}"'):  # noqa: S608
+                material += [value[:32] for value in row if isinstance(value, bytes) and len(value) >= 32]
+    finally:
+        connection.close()
+    return list(dict.fromkeys(material))
+
+
+def test_seized_field_kit_reveals_nothing(tmp_path):
+    kit = make_kit(tmp_path)
+    connection = kit.instance.connect()
+    try:
+        for tag in ("a", "b", "c"):
+            register(connection, kit.instance, crypto.new_submission_token(), canary_answers(tag))
+    finally:
+        connection.close()
+    # The kit is stopped; its folder is copied off the disk.
+    seized = tmp_path / "seized"
+    shutil.copytree(kit.instance.path, seized)
+    files = {path.name: path.read_bytes() for path in seized.iterdir()}
+
+    # Without the passphrase: no key file, and nothing in the folder or the kit file opens the database.
+    assert SECRET_FILE not in files and set(files) <= {"gatehouse.db", "gatehouse.db-wal", "gatehouse.db-shm"}
+    with pytest.raises(sqlite3.DatabaseError):
+        sqlite3.connect(seized / "gatehouse.db").execute("SELECT count(*) FROM sqlite_master").fetchone()
+    candidates = [kit.kit_file.read_bytes(), *files.values()]
+    for blob in candidates:
+        for offset in range(0, max(1, len(blob) - 31), 32):
+            with pytest.raises(db.DatabaseKeyError):
+                db.connect(seized / "gatehouse.db", blob[offset : offset + 32].ljust(32, b"\0")).close()
+    assert all(CANARY.encode() not in blob for blob in files.values())
+
+    # With the passphrase: the database opens, and still no value does.
+    opened = open_kit(seized, crypto.derive_kit_keys(kit.passphrase, TEST_COST))
+    connection = opened.connect()
+    try:
+        assert CANARY.encode() not in dump_database(connection)
+        records = list(load_all_records(connection, opened.event.id))
+    finally:
+        connection.close()
+    assert len(records) == 3
+    material = _key_material(kit, kit.passphrase)
+    assert len(material) >= 15
+    sealed_keys = [part.sealed_data_key for record in records for _generation, part in record.parts]
+    ciphertexts = [
+        (ciphertext, _associated_data(opened.event.id, record.registration_id, part.compartment, field_key))
+        for record in records
+        for _generation, part in record.parts
+        for field_key, ciphertext in part.ciphertexts.items()
+    ]
+    for candidate in material:
+        for sealed in sealed_keys:
+            with pytest.raises(crypto.RecordTampered):
+                crypto.open_sealed(crypto.PrivateKey(candidate), sealed)
+        for ciphertext, associated_data in ciphertexts:
+            with pytest.raises(NaclCryptoError):
+                crypto_aead_xchacha20poly1305_ietf_decrypt(ciphertext[25:], associated_data, ciphertext[1:25], candidate)
+
+    # The same search finds the values with a key that does open them: the recovery key, kept on paper at central.
+    recovery = crypto.private_key_from_recovery_words(" ".join(kit.recovery_words))
+    connection = kit.central.connect()
+    try:
+        from app.keyring import keys_from_recovery
+
+        held = keys_from_recovery(connection, kit.central.event.id, recovery)
+    finally:
+        connection.close()
+    values = [open_record(opened.event.id, record, held)["identity"]["full_name"] for record in records]
+    assert sorted(values) == [f"{CANARY}-{tag}-name" for tag in ("a", "b", "c")]
+
+
+def test_another_kits_passphrase_does_not_open_this_kit(tmp_path):
+    first = make_kit(tmp_path, "first")
+    second = make_kit(tmp_path, "second", central=(first.central, first.recovery_words))
+    with pytest.raises(KitError, match="this passphrase does not open the kit"):
+        open_kit(first.instance.path, crypto.derive_kit_keys(second.passphrase, TEST_COST))
