@@ -9,6 +9,7 @@ from flask.cli import FlaskGroup
 
 from app import instance as instances
 from app.cli_audit import commands as audit_commands
+from app.cli_bundles import commands as bundle_commands
 from app.cli_invitations import commands as invitation_commands
 from app.cli_kits import commands as kit_commands
 from app.cli_options import instance_option
@@ -86,7 +87,8 @@ def serve(instance_dir: Path, host: str, port: int) -> None:
 
 
 commands = (
-    demo, init, serve, *staff_commands, *invitation_commands, *retention_commands, *audit_commands, *kit_commands
+    demo, init, serve, *staff_commands, *invitation_commands, *retention_commands, *audit_commands, *kit_commands,
+    *bundle_commands,
 )
 
 

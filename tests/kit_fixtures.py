@@ -1,4 +1,4 @@
-"""Field kits for the tests: a central demo instance, a kit made from it, and the kit running as `gatehouse kit serve`."""
+"""Field kits for the tests: a central demo instance, a kit made from it, the kit run by `gatehouse kit serve`."""
 
 from __future__ import annotations
 
@@ -39,6 +39,7 @@ def make_central(path: Path, source: str | None = None) -> tuple[Instance, list[
 
 def make_kit(tmp_path: Path, name: str = "border-1", central: tuple[Instance, list[str]] | None = None) -> Kit:
     """A kit made and set up in-process at the tests' low Argon2id cost (the CLI always uses the real one)."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
     instance, words = central or make_central(tmp_path / "central")
     kit_file = tmp_path / f"{name}.kit"
     connection = instance.connect()

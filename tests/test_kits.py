@@ -49,7 +49,9 @@ def register_over_http(url: str, answers: dict[str, str]) -> tuple[str, str]:
 
 def canary_answers(tag: str) -> dict[str, str]:
     return valid_answers(
-        full_name=f"{CANARY}-{tag}-name", safe_contact=f"{CANARY}-{tag}-contact", access_needs=f"{CANARY}-{tag}-needs"
+        full_name=f"{CANARY}-{tag}-name",
+        safe_contact=f"{CANARY}-{tag}-contact",
+        access_needs=f"{CANARY}-{tag}-needs",
     )
 
 
@@ -83,9 +85,10 @@ def test_kit_create_records_the_kit_logs_it_and_encrypts_the_file_to_the_passphr
     with pytest.raises(NotForThisKey):
         open_kit_bundle([kit_file.read_bytes()], crypto.derive_kit_keys(wrong))
 
-    again = gatehouse("kit", "create", "--instance", str(central.path), "--name", "border-1", "--out", str(tmp_path / "b"))
+    second_file = str(kit_file) + "2"
+    again = gatehouse("kit", "create", "--instance", str(central.path), "--name", "border-1", "--out", second_file)
     assert again.returncode == 1 and "already a kit named border-1" in again.stderr
-    assert not (tmp_path / "b").exists()
+    assert not (tmp_path / "border.kit2").exists()
 
 
 def test_a_kit_registers_people_with_no_invitation_and_no_waiting_list(tmp_path):
@@ -109,7 +112,8 @@ def test_a_kit_registers_people_with_no_invitation_and_no_waiting_list(tmp_path)
         rows = connection.execute("SELECT pseudonym, status, codename_lookup, source_kit FROM registrations").fetchall()
     finally:
         connection.close()
-    assert rows == [(pseudonym, "submitted", crypto.codename_lookup(central.secrets.codename_lookup_key, codename), None)]
+    lookup = crypto.codename_lookup(central.secrets.codename_lookup_key, codename)
+    assert rows == [(pseudonym, "submitted", lookup, None)]
 
     # Started again without the kit file: the same database opens with the passphrase alone.
     with running_kit(kit_dir, passphrase, tmp_path) as kit:
@@ -219,7 +223,8 @@ def test_seized_field_kit_reveals_nothing(tmp_path):
                 crypto.open_sealed(crypto.PrivateKey(candidate), sealed)
         for ciphertext, associated_data in ciphertexts:
             with pytest.raises(NaclCryptoError):
-                crypto_aead_xchacha20poly1305_ietf_decrypt(ciphertext[25:], associated_data, ciphertext[1:25], candidate)
+                nonce, sealed = ciphertext[1:25], ciphertext[25:]
+                crypto_aead_xchacha20poly1305_ietf_decrypt(sealed, associated_data, nonce, candidate)
 
     # The same search finds the values with a key that does open them: the recovery key, kept on paper at central.
     recovery = crypto.private_key_from_recovery_words(" ".join(kit.recovery_words))
@@ -239,3 +244,60 @@ def test_another_kits_passphrase_does_not_open_this_kit(tmp_path):
     second = make_kit(tmp_path, "second", central=(first.central, first.recovery_words))
     with pytest.raises(KitError, match="this passphrase does not open the kit"):
         open_kit(first.instance.path, crypto.derive_kit_keys(second.passphrase, TEST_COST))
+
+
+def test_from_kit_to_central_to_staff_by_the_commands_a_coordinator_and_an_organiser_run(tmp_path):
+    from app import create_app
+    from tests.staff_fixtures import ROSTER, login, make_team, open_page
+
+    central, words = make_central(tmp_path / "central")
+    kit_file, kit_dir = tmp_path / "border.kit", tmp_path / "kit"
+    made = gatehouse("kit", "create", "--instance", str(central.path), "--name", "border-1", "--out", str(kit_file))
+    passphrase = _kit_passphrase(made.stdout)
+    with running_kit(kit_dir, passphrase, tmp_path, kit_file=kit_file) as kit:
+        people = [register_over_http(kit.url, canary_answers(tag)) for tag in ("a", "b", "c")]
+
+    bundle = tmp_path / "to-central.ghb"
+    exported = gatehouse(
+        "bundle", "export", "--to", "central", "--instance", str(kit_dir), "--out", str(bundle), "--part-size", "5KB",
+        stdin=passphrase + "\n",
+    )  # fmt: skip
+    assert exported.returncode == 0, exported.stderr
+    parts = sorted(tmp_path.glob("to-central.ghb.part-*-of-*"))
+    assert len(parts) >= 3 and all(path.stat().st_mode & 0o777 == 0o600 for path in parts)
+    assert "Wrote 3 registrations" in exported.stdout and str(parts[0]) in exported.stdout
+    assert "[#" not in exported.stdout + exported.stderr, "no progress bar where there is no terminal"
+    nothing_new = gatehouse(
+        "bundle", "export", "--to", "central", "--instance", str(kit_dir), "--out", str(tmp_path / "again"),
+        stdin=passphrase + "\n",
+    )  # fmt: skip
+    assert nothing_new.returncode == 0 and "Nothing new to export" in nothing_new.stdout
+
+    missing = gatehouse("bundle", "import", "--instance", str(central.path), *map(str, parts[1:]))
+    assert missing.returncode == 1 and f"Part 1 of {len(parts)} is missing" in missing.stderr
+    imported = gatehouse("bundle", "import", "--instance", str(central.path), *map(str, parts))
+    assert imported.returncode == 0, imported.stderr
+    assert "Imported 3 registrations from kit border-1." in imported.stdout
+    replay = gatehouse("bundle", "import", "--instance", str(central.path), *map(str, parts))
+    assert replay.returncode == 0 and "already imported: nothing changed" in replay.stdout
+
+    team = make_team(central.path, words, ROSTER)
+    app = create_app({"INSTANCE_DIR": central.path, "TESTING": True})
+    staff = app.test_client()
+    login(staff, team["ana"])
+    listing = staff.get("/staff/").get_data(as_text=True)
+    for pseudonym, _codename in people:
+        assert f"{pseudonym}</a></td><td>submitted</td>" in listing
+    assert listing.count('<td class="kit">border-1</td>') == 3
+    connection = central.connect()
+    try:
+        ids = dict(connection.execute("SELECT pseudonym, id FROM registrations"))
+    finally:
+        connection.close()
+    opened = open_page(staff, ids[people[0][0]]).get_data(as_text=True)
+    assert f"{CANARY}-a-name" in opened and f"{CANARY}-a-needs" in opened
+
+    participant = app.test_client()
+    tokens = hidden_fields(participant.get("/status").get_data(as_text=True))
+    status = participant.post("/status", data={"csrf_token": tokens["csrf_token"], "codename": people[1][1]})
+    assert status.status_code == 200 and people[1][0] in status.get_data(as_text=True)

@@ -28,3 +28,17 @@ CREATE TABLE kit_identity (
 
 -- On a field kit: the sync bundle that last carried the registration; NULL until exported.
 ALTER TABLE registrations ADD COLUMN exported_in BLOB;
+
+-- On the central instance: every registration a kit's bundle brought (a random id, nothing else), kept after
+-- the registration is withdrawn or purged, so that the kit sending it again cannot bring it back.
+CREATE TABLE kit_registrations (
+    registration_id TEXT PRIMARY KEY,
+    kit             TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- On a field kit: registrations withdrawn on the kit after a bundle had carried them. The next bundle
+-- tells the central instance to destroy its copy too.
+CREATE TABLE kit_withdrawals (
+    registration_id TEXT PRIMARY KEY,
+    exported_in     BLOB                   -- the bundle that carried the withdrawal; NULL until exported
+) WITHOUT ROWID;
