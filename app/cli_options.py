@@ -36,3 +36,18 @@ def ask_secret(prompt: str, confirm: bool = False) -> str:
     if not sys.stdin.isatty():
         return sys.stdin.readline().rstrip("\n")
     return click.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
+
+
+def verify_key(text: str, option: str) -> bytes:
+    """An Ed25519 verify key as `gatehouse audit public-key` prints it (base64), or in hexadecimal."""
+    import base64
+    import binascii
+
+    text = text.strip()
+    try:
+        key = bytes.fromhex(text) if len(text) == 64 else base64.b64decode(text, validate=True)
+    except (ValueError, binascii.Error):
+        key = b""
+    if len(key) != 32:
+        raise click.BadParameter("give the key printed by 'gatehouse audit public-key'", param_hint=option)
+    return key
