@@ -7,11 +7,11 @@ from pathlib import Path
 import click
 
 import crypto
-from app.bundle_files import BundleFileError, parse_size, read_parts, write_parts
 from app import audit
+from app.bundle_files import BundleFileError, parse_size, read_parts, write_parts
 from app.cli_options import ask_secret, instance_option, require_instance, verify_key
 from app.key_files import KeyFileError, read_key_file
-from app.kit_bundle import KitError, fingerprint
+from app.kit_bundle import KitError
 from app.kit_instance import is_kit, open_kit
 from app.progress import TerminalProgress
 from app.staff_offline import StaffExportError, export_for_staff, open_staff_export, write_outputs
@@ -121,7 +121,7 @@ def _export_for_staff(instance_dir: Path, username: str, out_file: Path, part_si
         click.echo(f"  {path}")
     click.echo(
         "They open it on their own machine with 'gatehouse bundle open FILE --key KEYFILE --out DIR --signer KEY',"
-        f" where KEY is this instance's key:\n  {fingerprint(central_key)}"
+        f" where KEY is this instance's key:\n  {audit.public_key_text(central_key)}"
     )
 
 
@@ -186,7 +186,7 @@ def open_(files: tuple[Path, ...], key_file: Path, out_dir: Path, signer_text: s
         progress.close()
     if signer is None:
         click.echo(
-            f"WARNING: the signer was not checked. It signed with the key {fingerprint(opened.signer)}:\n"
+            f"WARNING: the signer was not checked. It signed with the key {audit.public_key_text(opened.signer)}:\n"
             "  compare it with 'gatehouse audit public-key' on the central instance, or pass it as --signer.",
             err=True,
         )

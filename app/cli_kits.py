@@ -7,10 +7,11 @@ from pathlib import Path
 import click
 
 import crypto
+from app import audit
 from app.bundle_files import BundleFileError, read_parts, write_parts
 from app.cli_options import ask_secret, host_option, instance_option, port_option, require_instance
 from app.instance import Instance
-from app.kit_bundle import KitError, fingerprint, issue_kit
+from app.kit_bundle import KitError, issue_kit
 from app.kit_instance import start_kit
 from offline_bundle import BundleError, NotForThisKey
 
@@ -41,7 +42,8 @@ def create(instance_dir: Path, name: str, out_file: Path) -> None:
         "(in person, or over another channel); the kit asks for it every time it starts:\n"
     )
     click.echo(f"    {passphrase}\n")
-    click.echo(f"The kit will show this instance's key for the coordinator to compare:\n    {fingerprint(central_key)}")
+    click.echo("The kit will show this instance's key for the coordinator to compare:")
+    click.echo(f"    {audit.public_key_text(central_key)}")
 
 
 @kit_group.command("serve")
@@ -67,7 +69,7 @@ def serve(kit_file: Path | None, instance_dir: Path, host: str, port: int, https
         connection.close()
     click.echo(f"Field kit {name} of {instance.event.id}.")
     click.echo(
-        f"Central instance key: {fingerprint(central_key)}\n"
+        f"Central instance key: {audit.public_key_text(central_key)}\n"
         "  Check that the organisers' key is the same; if it is not, stop: this kit was not made by them."
     )
     start_maintenance(instance, click.echo)

@@ -57,11 +57,6 @@ class KitContents:
     codename_lookup_key: bytes
 
 
-def fingerprint(verify_key: bytes) -> str:
-    """A key as `gatehouse audit public-key` prints it, so a coordinator can compare the two by eye."""
-    return base64.b64encode(verify_key).decode("ascii")
-
-
 def issue_kit(
     connection: db.Connection,
     instance: Instance,
@@ -112,7 +107,8 @@ def issue_kit(
             "INSERT INTO kits (name, verify_key, created_day) VALUES (?, ?, ?)",
             (name, bytes(kit_key.verify_key), today()),
         )
-        audit.record(connection, "cli", "kit create", name, {"kit key": fingerprint(bytes(kit_key.verify_key))})
+        kit_key_text = audit.public_key_text(bytes(kit_key.verify_key))
+        audit.record(connection, "cli", "kit create", name, {"kit key": kit_key_text})
         deliver(parts)
     return passphrase
 
