@@ -160,8 +160,10 @@ def import_from_kit(
         if connection.execute("SELECT 1 FROM imported_bundles WHERE bundle_id = ?", (bundle.bundle_id,)).fetchone():
             report.replay = True
             return report
+        # Imports are never approved, so whether the event is full cannot change while this runs.
+        status = "waitlisted" if is_full(connection, event.id, event.capacity) else "submitted"
         for done, record in enumerate(registrations, 1):
-            _import_one(connection, event, kit, record, report)
+            _import_one(connection, event, kit, record, status, report)
             progress(done, len(registrations))
         for registration_id in withdrawals:
             _withdraw(connection, kit, registration_id, report)
@@ -217,7 +219,7 @@ def _check_keys(connection: db.Connection, event_id: str, registrations: list[Re
 
 
 def _import_one(
-    connection: db.Connection, event: Event, kit: str, record: RegistrationRecord, report: ImportReport
+    connection: db.Connection, event: Event, kit: str, record: RegistrationRecord, status: str, report: ImportReport
 ) -> None:
     registration_id = record.registration_id
     if connection.execute("SELECT 1 FROM kit_registrations WHERE registration_id = ?", (registration_id,)).fetchone():
@@ -238,7 +240,6 @@ def _import_one(
     ).fetchone():
         pseudonym = free_pseudonym(connection, event.id)
         report.renamed += 1
-    status = "waitlisted" if is_full(connection, event.id, event.capacity) else "submitted"
     report.waitlisted += status == "waitlisted"
     connection.execute(
         "INSERT INTO registrations (id, event_id, pseudonym, status, submitted_day, codename_lookup, source_kit)"

@@ -159,7 +159,7 @@ def test_a_wrong_passphrase_key_file_signer_or_byte_writes_nothing_and_says_why(
     assert again.exit_code == 1 and "exists already" in again.output
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(files=st.lists(st.binary(max_size=400), min_size=1, max_size=3))
 def test_opening_any_files_raises_nothing_but_a_clear_error(files):
     with pytest.raises((BundleError, StaffExportError)) as refused:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import random
+import subprocess
+import sys
 
 import pytest
 from nacl.signing import SigningKey
 
 import crypto
 from app import db, keyring
+from app.bundle_files import write_parts
 from app.event import demo_event_source
 from app.kit_instance import identity
 from app.records import load_all_records, open_record
@@ -324,3 +328,41 @@ def test_a_record_decodes_to_what_was_encoded_and_every_cut_of_it_is_malformed(k
             decode(data[:cut], kit.instance.event)
     with pytest.raises(RecordMalformed):
         decode(data + b"\x00", kit.instance.event)
+
+
+def _read_all(descriptor: int) -> bytes:
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(descriptor, 65536)
+        except OSError:  # the terminal's other end is closed: everything has been read
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_an_import_draws_a_progress_bar_on_a_terminal_and_nothing_when_not_on_one(kit, tmp_path):
+    register_on_kit(kit, 5)
+    paths = write_parts(tmp_path / "sync.ghb", export(kit, part_size=2048).parts)
+    terminal, terminal_end = os.openpty()
+    on_terminal = subprocess.run(
+        [sys.executable, "-m", "app", "bundle", "import", "--instance", str(kit.central.path), *map(str, paths)],
+        stdout=subprocess.PIPE,
+        stderr=terminal_end,
+        timeout=120,
+    )
+    os.close(terminal_end)
+    drawn = _read_all(terminal).decode()
+    os.close(terminal)
+    assert on_terminal.returncode == 0
+    assert "Checking" in drawn and "Importing" in drawn and "100%" in drawn and "[####" in drawn
+    assert "[#" not in on_terminal.stdout.decode()
+
+    quiet = subprocess.run(
+        [sys.executable, "-m", "app", "bundle", "import", "--instance", str(kit.central.path), *map(str, paths)],
+        capture_output=True,
+        timeout=120,
+    )
+    assert quiet.returncode == 0 and b"already imported" in quiet.stdout and quiet.stderr == b""
