@@ -11,7 +11,7 @@ from app import audit
 from app.bundle_files import BundleFileError, read_parts, write_parts
 from app.cli_options import ask_secret, host_option, instance_option, port_option, require_instance
 from app.instance import Instance
-from app.kit_bundle import KitError, issue_kit
+from app.kit_bundle import KitError, issue_kit, revoke_kit
 from app.kit_instance import start_kit
 from offline_bundle import BundleError, NotForThisKey
 
@@ -44,6 +44,42 @@ def create(instance_dir: Path, name: str, out_file: Path) -> None:
     click.echo(f"    {passphrase}\n")
     click.echo("The kit will show this instance's key for the coordinator to compare:")
     click.echo(f"    {audit.public_key_text(central_key)}")
+
+
+@kit_group.command("list")
+@instance_option
+def list_kits(instance_dir: Path) -> None:
+    """The kits this instance issued, how many registrations each brought, and which are revoked."""
+    instance = require_instance(instance_dir)
+    connection = instance.connect()
+    try:
+        rows = connection.execute(
+            "SELECT k.name, k.created_day, k.revoked_day, count(r.registration_id) FROM kits AS k"
+            " LEFT JOIN kit_registrations AS r ON r.kit = k.name GROUP BY k.name ORDER BY k.name"
+        ).fetchall()
+    finally:
+        connection.close()
+    for name, created, revoked, brought in rows:
+        state = f"revoked {revoked}" if revoked else "active"
+        click.echo(f"{name:<24} made {created}  {state:<18} {brought} registrations brought")
+    if not rows:
+        click.echo("No kit yet: make one with 'gatehouse kit create'.")
+
+
+@kit_group.command("revoke")
+@instance_option
+@click.argument("name")
+def revoke(instance_dir: Path, name: str) -> None:
+    """Refuse a lost or seized kit's bundles from now on (what it brought before stays)."""
+    instance = require_instance(instance_dir)
+    connection = instance.connect()
+    try:
+        revoke_kit(connection, name.strip().lower())
+    except KitError as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        connection.close()
+    click.echo(f"Kit {name} is revoked: its bundles will not be imported.")
 
 
 @kit_group.command("serve")

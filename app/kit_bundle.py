@@ -221,3 +221,14 @@ def _whole(value: object) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
         raise TypeError
     return value
+
+
+def revoke_kit(connection: db.Connection, name: str) -> None:
+    """A kit lost or taken: whoever holds it and its passphrase could sign bundles as it, so none is imported."""
+    with db.transaction(connection):
+        found = connection.execute("SELECT revoked_day FROM kits WHERE name = ?", (name,)).fetchone()
+        if found is None:
+            raise KitError(f"there is no kit named {name}")
+        if found[0] is None:
+            connection.execute("UPDATE kits SET revoked_day = ? WHERE name = ?", (audit.current_day(connection), name))
+            audit.record(connection, "cli", "kit revoke", name)

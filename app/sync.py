@@ -150,6 +150,9 @@ def import_from_kit(
         parts, kind=KIND, trusted_signers=kits, recipient_key=PrivateKey(bundle_key), progress=steps("Checking")
     )
     kit = bundle.signer.name
+    revoked = connection.execute("SELECT revoked_day FROM kits WHERE name = ?", (kit,)).fetchone()[0]
+    if revoked is not None:
+        raise SyncError(f"The kit {kit} was revoked on {revoked}: its bundles are not imported.")
     _check_header(connection, event, bundle.header)
     registrations, withdrawals = _decode_all(bundle.records, event, steps("Reading"))
     _check_keys(connection, event.id, registrations)

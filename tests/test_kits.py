@@ -11,11 +11,13 @@ import urllib.parse
 import urllib.request
 
 import pytest
+from click.testing import CliRunner
 from nacl.bindings import crypto_aead_xchacha20poly1305_ietf_decrypt
 from nacl.exceptions import CryptoError as NaclCryptoError
 
 import crypto
 from app import db
+from app.cli import cli
 from app.event import demo_event_source
 from app.instance import SECRET_FILE
 from app.kit_bundle import KitError, decode, open_kit_bundle
@@ -296,6 +298,18 @@ def test_from_kit_to_central_to_staff_by_the_commands_a_coordinator_and_an_organ
         connection.close()
     opened = open_page(staff, ids[people[0][0]]).get_data(as_text=True)
     assert f"{CANARY}-a-name" in opened and f"{CANARY}-a-needs" in opened
+
+    # A holder of identity opens the kit's registrations on an air-gapped laptop as well.
+    runner, on_central = CliRunner(), ["--instance", str(central.path)]
+    key_file, export_file, out = tmp_path / "ana.key", tmp_path / "ana.ghb", tmp_path / "ana-export"
+    assert runner.invoke(cli, ["keys", "export", "ana", "--out", str(key_file), *on_central]).exit_code == 0
+    made = runner.invoke(cli, ["bundle", "export", "--for-staff", "ana", "--out", str(export_file), *on_central])
+    assert made.exit_code == 0, made.output
+    opening = ["bundle", "open", str(export_file), "--key", str(key_file), "--out", str(out)]
+    opened = runner.invoke(cli, opening, input=team["ana"].passphrase)
+    assert opened.exit_code == 0, opened.output
+    table = (out / "registrations.csv").read_text()
+    assert all(f"{CANARY}-{tag}-name" in table and f"{CANARY}-{tag}-contact" in table for tag in "abc")
 
     participant = app.test_client()
     tokens = hidden_fields(participant.get("/status").get_data(as_text=True))

@@ -27,6 +27,7 @@ from tests.staff_fixtures import register_canary
 
 CANARY = "QZX7OFFLINE93"
 NEEDS_FIELDS = ["track", "diet", "access_needs"]
+FORMULA = '=HYPERLINK("http://example.org","<script>alert(1)</script>")'
 
 
 def _run(*arguments: str, stdin: str = "", cwd=None, env=None) -> subprocess.CompletedProcess:
@@ -47,7 +48,7 @@ def exported(demo_instance, app, client, team, tmp_path):
     register_canary(client, CANARY + "a")
     register_canary(client, CANARY + "b")
     tokens = hidden_fields(client.get("/register").get_data(as_text=True))
-    formula = valid_answers(full_name=CANARY + "c-name", access_needs='=HYPERLINK("http://example.org","x")')
+    formula = valid_answers(full_name=CANARY + "c-name", access_needs=FORMULA)
     assert client.post("/register", data={**tokens, **formula}).status_code == 200
     instance = ["--instance", str(demo_instance.path)]
     bundle, key_file = tmp_path / "otto.ghb", tmp_path / "otto.key"
@@ -84,7 +85,7 @@ def test_a_holder_of_needs_opens_only_needs_with_their_key_and_nothing_else_is_w
     assert table[0] == ["pseudonym", "status", "submitted_day", *NEEDS_FIELDS]
     assert len(table) == 4
     needs = sorted(row[5] for row in table[1:])
-    assert needs == sorted([f"{CANARY}a-needs", f"{CANARY}b-needs", "'=HYPERLINK(\"http://example.org\",\"x\")"])
+    assert needs == sorted([f"{CANARY}a-needs", f"{CANARY}b-needs", "'" + FORMULA])
     html = (out / "registrations.html").read_text()
     everything = (out / "registrations.csv").read_text() + html + opened.stdout + opened.stderr
     assert f"{CANARY}a-name" not in everything and f"{CANARY}a-contact" not in everything  # identity, contact
@@ -93,6 +94,7 @@ def test_a_holder_of_needs_opens_only_needs_with_their_key_and_nothing_else_is_w
     for loads_something in ("<script", " src=", " href=", "url(", "@import", "<link", "<img", "<iframe"):
         assert loads_something not in html.lower()
     assert html.count("://") == 1, "no address but the one a participant typed, as text"
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "default-src 'none'" in html
 
 

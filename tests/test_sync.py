@@ -228,9 +228,9 @@ def test_any_single_byte_flipped_in_a_small_bundle_is_refused_and_changes_nothin
 
 
 def test_random_bytes_flipped_in_a_large_bundle_in_parts_are_refused_and_name_the_part(kit):
-    register_on_kit(kit, 40)
-    parts = export(kit, part_size=4096).parts
-    assert len(parts) >= 10
+    register_on_kit(kit, 200)
+    parts = export(kit, part_size=16_384).parts
+    assert len(parts) >= 14 and sum(map(len, parts)) > 200_000
     before = central_dump(kit)
     chosen = random.Random(6)
     for _ in range(150):
@@ -366,3 +366,24 @@ def test_an_import_draws_a_progress_bar_on_a_terminal_and_nothing_when_not_on_on
         timeout=120,
     )
     assert quiet.returncode == 0 and b"already imported" in quiet.stdout and quiet.stderr == b""
+
+
+def test_a_revoked_kit_is_refused_and_listed_as_revoked(kit):
+    register_on_kit(kit, 2)
+    first = export(kit)
+    assert _import(kit, first.parts).added == 2
+    register_on_kit(kit, 1, "late")
+    later = export(kit)
+    revoked = subprocess.run(
+        [sys.executable, "-m", "app", "kit", "revoke", "border-1", "--instance", str(kit.central.path)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert revoked.returncode == 0, revoked.stderr
+    before = central_dump(kit)
+    assert "border-1 was revoked on" in str(_refused(kit, later.parts, SyncError))
+    assert central_dump(kit) == before
+    listed = subprocess.run(
+        [sys.executable, "-m", "app", "kit", "list", "--instance", str(kit.central.path)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert "border-1" in listed.stdout and "revoked" in listed.stdout and "2 registrations brought" in listed.stdout

@@ -5,7 +5,8 @@
 CREATE TABLE kits (
     name        TEXT PRIMARY KEY,
     verify_key  BLOB NOT NULL UNIQUE,      -- Ed25519: the kit holds the private half
-    created_day TEXT NOT NULL
+    created_day TEXT NOT NULL,
+    revoked_day TEXT                       -- a kit lost or taken: its bundles are refused from then on
 );
 
 -- Each sync bundle is imported once: a replay is recognised by its id and changes nothing.
