@@ -104,7 +104,10 @@ def test_a_kit_registers_people_with_no_invitation_and_no_waiting_list(tmp_path)
         pseudonym, codename = register_over_http(kit.url, canary_answers("a"))
         assert central.secrets.codename_lookup_key  # the look-up key the kit uses is central's
         printed = kit.printed().decode()
-    assert "Central instance key:" in printed
+        files = {path: path.read_bytes() for folder in (kit_dir, kit.temp_dir) for path in folder.rglob("*")}
+    assert "Central instance key:" in printed and CANARY not in printed
+    assert all(CANARY.encode() not in blob for blob in files.values()), "nothing typed is readable on the kit's disk"
+    assert any(path.name.endswith("-wal") for path in files), "the WAL was searched too"
     assert sorted(path.name for path in kit_dir.iterdir() if not path.name.startswith("gatehouse.db")) == []
     assert not (kit_dir / SECRET_FILE).exists()
 
@@ -315,3 +318,14 @@ def test_from_kit_to_central_to_staff_by_the_commands_a_coordinator_and_an_organ
     tokens = hidden_fields(participant.get("/status").get_data(as_text=True))
     status = participant.post("/status", data={"csrf_token": tokens["csrf_token"], "codename": people[1][1]})
     assert status.status_code == 200 and people[1][0] in status.get_data(as_text=True)
+
+
+def test_setting_up_an_instance_over_a_kit_refuses_and_keeps_the_kit(tmp_path):
+    kit = make_kit(tmp_path)
+    before = (kit.instance.path / "gatehouse.db").read_bytes()
+    for command in (["init", "--event", str(tmp_path / "event.toml")], ["demo", "--port", "1"]):
+        (tmp_path / "event.toml").write_text(demo_event_source())
+        result = gatehouse(*command, "--instance", str(kit.instance.path))
+        assert result.returncode == 1 and "already exists" in result.stderr
+    assert (kit.instance.path / "gatehouse.db").read_bytes() == before
+    assert not (kit.instance.path / SECRET_FILE).exists()

@@ -387,3 +387,17 @@ def test_a_revoked_kit_is_refused_and_listed_as_revoked(kit):
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert "border-1" in listed.stdout and "revoked" in listed.stdout and "2 registrations brought" in listed.stdout
+
+
+def test_the_import_command_refuses_any_file_that_is_not_a_bundle_with_a_sentence(kit, tmp_path):
+    before = central_dump(kit)
+    for content in (b"", b"PK\x03\x04 a zip file", bytes(range(256)) * 40, b"\x89GHB\n\x1a\n\x01"):
+        target = tmp_path / "candidate"
+        target.write_bytes(content)
+        result = subprocess.run(
+            [sys.executable, "-m", "app", "bundle", "import", "--instance", str(kit.central.path), str(target)],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert result.returncode == 1 and result.stderr.startswith("Error: ") and "Traceback" not in result.stderr
+        assert "Nothing was imported." in result.stderr
+    assert central_dump(kit) == before
