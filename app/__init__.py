@@ -31,13 +31,16 @@ def _event_context() -> dict[str, Any]:
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the application for the instance in config["INSTANCE_DIR"] (or $GATEHOUSE_INSTANCE, or ./instance).
+    """Build the application for the instance in config["INSTANCE_DIR"] (or $GATEHOUSE_INSTANCE, or ./instance),
+    or for config["INSTANCE"], an instance already opened (a field kit, opened with its passphrase).
 
     An instance that is not set up yet gives an application that answers every page
     with a clear 503, so that `flask --app app` and the CLI still work to set it up.
     """
     config = dict(config or {})
-    instance_dir = Path(config.pop("INSTANCE_DIR", None) or default_instance_dir()).resolve()
+    opened = config.pop("INSTANCE", None)
+    configured_dir = config.pop("INSTANCE_DIR", None) or default_instance_dir()
+    instance_dir = opened.path if opened else Path(configured_dir).resolve()
     app = Flask(__name__, instance_path=str(instance_dir))
     app.request_class = GatehouseRequest
     app.config.update(
@@ -52,7 +55,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.config.update(config)
 
-    loaded = instance.open_instance(instance_dir) if instance.exists(instance_dir) else None
+    loaded = opened or (instance.open_instance(instance_dir) if instance.exists(instance_dir) else None)
     app.extensions["gatehouse"] = loaded
     if loaded is not None and not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = loaded.secrets.session_key

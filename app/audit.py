@@ -105,6 +105,11 @@ def checkpoints(connection: db.Connection) -> list[Checkpoint]:
     return [Checkpoint(*row) for row in connection.execute("SELECT * FROM audit_checkpoints ORDER BY seq")]
 
 
+def public_key_text(verify_key: bytes) -> str:
+    """A signing key as `gatehouse audit public-key` prints it, so that people can compare two by eye."""
+    return _b64(verify_key)
+
+
 def signing_public_key(connection: db.Connection) -> bytes:
     return connection.execute("SELECT public_key FROM instance_keys WHERE purpose = 'signing'").fetchone()[0]
 

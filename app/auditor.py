@@ -5,12 +5,12 @@ Nothing here shows a personal value; an auditor holds no compartment and needs n
 
 from __future__ import annotations
 
-import base64
 import json
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 
 from app import audit, retention
+from app.audit_bundle import write_audit_bundle
 from app.days import today
 from app.db import get_db
 from app.forms import GatehouseForm
@@ -52,7 +52,7 @@ def overview(session: StaffSession):
         logout=LogoutForm(),
         export_form=ExportForm(),
         verification=audit.verify_stored(connection, event.id),
-        public_key=base64.b64encode(audit.signing_public_key(connection)).decode("ascii"),
+        public_key=audit.public_key_text(audit.signing_public_key(connection)),
         schedule=retention.schedule(connection, event),
         by_status=retention.records_by_status(connection, event.id),
         last_purge=audit.last_entry_with_action(connection, "purge run"),
@@ -71,9 +71,9 @@ def export(session: StaffSession):
     connection = get_db()
     event_id = current_app.extensions["gatehouse"].event.id
     audit.log(connection, session.username, "audit export", event_id)
-    document = audit.export_document(connection, event_id)
+    (part,), _entries, _checkpoints = write_audit_bundle(connection, event_id)
     return Response(
-        json.dumps(document, ensure_ascii=False, indent=1),
-        mimetype="application/json",
-        headers={"Content-Disposition": f'attachment; filename="{event_id}-audit-log.json"'},
+        part,
+        mimetype="application/octet-stream",
+        headers={"Content-Disposition": f'attachment; filename="{event_id}-audit-log.ghb"'},
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -10,7 +9,9 @@ from flask.cli import FlaskGroup
 
 from app import instance as instances
 from app.cli_audit import commands as audit_commands
+from app.cli_bundles import commands as bundle_commands
 from app.cli_invitations import commands as invitation_commands
+from app.cli_kits import commands as kit_commands
 from app.cli_options import instance_option
 from app.cli_retention import commands as retention_commands
 from app.cli_staff import commands as staff_commands
@@ -46,37 +47,15 @@ def _set_up(instance_dir: Path, event_source: str) -> None:
 
 
 def _serve(instance_dir: Path, host: str, port: int, onion_hostname_file: Path | None = None) -> None:
-    import waitress
-
-    from app import MAX_BODY_BYTES, create_app
-    from app.maintenance import DailyMaintenance, run_daily
+    from app import create_app
     from app.memory_hardening import restart_hardened
+    from app.serving import serve, start_maintenance
 
     # Before anything is read: freed memory must be overwritten from the first request on.
     restart_hardened()
-
     app = create_app({"INSTANCE_DIR": instance_dir, "ONION_HOSTNAME_FILE": onion_hostname_file})
-    instance = app.extensions["gatehouse"]
-    # Retention runs at start-up and every day after, from this process: no external scheduler to forget.
-    report = run_daily(instance)
-    if report.values_destroyed:
-        click.echo(f"Purged {report.values_destroyed} expired values ({report.records} whole records) at start-up.")
-    DailyMaintenance(instance).start()
-    click.echo(f"Gatehouse is serving {instance.event.id} at http://{host}:{port}/")
-    click.echo("Press Ctrl+C to stop.")
-    sys.stdout.flush()
-    waitress.serve(
-        app,
-        host=host,
-        port=port,
-        ident="",  # no Server header
-        # Refuse oversized bodies unread, and never spill a request body to a temporary file.
-        max_request_body_size=MAX_BODY_BYTES,
-        inbuf_overflow=MAX_BODY_BYTES + 1,
-        clear_untrusted_proxy_headers=True,
-        expose_tracebacks=False,
-        _quiet=True,
-    )
+    start_maintenance(app.extensions["gatehouse"], click.echo)
+    serve(app, host, port, click.echo)
 
 
 @click.command()
@@ -121,6 +100,8 @@ commands = (
     *invitation_commands,
     *retention_commands,
     *audit_commands,
+    *kit_commands,
+    *bundle_commands,
 )
 
 

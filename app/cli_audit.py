@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-import os
 from pathlib import Path
 
 import click
 
 from app import audit
-from app.cli_options import instance_option, require_instance
+from app.audit_bundle import verify_audit_bundle, write_audit_bundle
+from app.bundle_files import BundleFileError, write_parts
+from app.cli_options import instance_option, require_instance, verify_key
+from app.progress import TerminalProgress
+from offline_bundle import BundleError, UnknownSigner
 
 
 @click.group("audit")
@@ -26,7 +26,7 @@ def public_key(instance_dir: Path) -> None:
     instance = require_instance(instance_dir)
     connection = instance.connect()
     try:
-        click.echo(base64.b64encode(audit.signing_public_key(connection)).decode("ascii"))
+        click.echo(audit.public_key_text(audit.signing_public_key(connection)))
     finally:
         connection.close()
 
@@ -35,28 +35,18 @@ def public_key(instance_dir: Path) -> None:
 @instance_option
 @click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path))
 def export(instance_dir: Path, out_file: Path) -> None:
-    """Write the whole log with its signed checkpoints (the head is signed now) to a file."""
+    """Write the whole log with its signed checkpoints (the head is signed now) to a bundle file."""
     instance = require_instance(instance_dir)
     connection = instance.connect()
     try:
         audit.log(connection, "cli", "audit export", instance.event.id)
-        document = audit.export_document(connection, instance.event.id)
+        parts, entries, checkpoints = write_audit_bundle(connection, instance.event.id)
+        write_parts(out_file, parts)
+    except BundleFileError as error:
+        raise click.ClickException(str(error)) from None
     finally:
         connection.close()
-    descriptor = os.open(out_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as sink:
-        json.dump(document, sink, ensure_ascii=False, indent=1)
-    click.echo(f"Wrote {len(document['entries'])} entries and {len(document['checkpoints'])} checkpoints to {out_file}")
-
-
-def _public_key(text: str) -> bytes:
-    try:
-        key = bytes.fromhex(text) if len(text) == 64 else base64.b64decode(text, validate=True)
-    except (ValueError, binascii.Error):
-        key = b""
-    if len(key) != 32:
-        raise click.BadParameter("give the key printed by 'gatehouse audit public-key'", param_hint="--public-key")
-    return key
+    click.echo(f"Wrote {entries} entries and {checkpoints} checkpoints to {out_file}")
 
 
 @audit_group.command("verify")
@@ -64,13 +54,18 @@ def _public_key(text: str) -> bytes:
 @click.option("--public-key", "key_text", required=True, help="The key printed by 'gatehouse audit public-key'.")
 def verify(export_file: Path, key_text: str) -> None:
     """Check every link and every signature of an exported log; needs no instance and no network."""
-    key = _public_key(key_text.strip())
+    key = verify_key(key_text, "--public-key")
+    progress = TerminalProgress()
     try:
-        document = json.loads(export_file.read_bytes())
-        event_id, result = audit.verify_document(document, key)
-    except (ValueError, UnicodeDecodeError) as error:
-        message = str(error) if isinstance(error, audit.ExportUnreadable) else "the file is not a readable export"
-        raise click.ClickException(message) from None
+        event_id, result = verify_audit_bundle([export_file.read_bytes()], key, progress("Checking"))
+    except UnknownSigner as error:
+        raise click.ClickException(
+            f"This export is not signed by this key (it was signed with {audit.public_key_text(error.verify_key)})."
+        ) from None
+    except (BundleError, audit.ExportUnreadable) as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        progress.close()
     click.echo(f"Audit log of {event_id}: {result.entries} entries, {result.checkpoints} signed checkpoints.")
     if not result.ok:
         click.echo(f"BROKEN: {result.problem}.")

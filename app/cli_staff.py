@@ -5,7 +5,6 @@ Every prompt also reads standard input when it is not a terminal, so each comman
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -14,18 +13,10 @@ import segno
 import crypto
 from app import audit, db, keyring
 from app import instance as instances
-from app.cli_options import instance_option
+from app.cli_options import ask_secret, instance_option
+from app.key_files import KeyFileError, write_key_file
 from app.staff_accounts import ROLES, AccountError, NewAccount, add_staff, disable_staff, find_staff, list_staff
 from app.staff_auth import passphrase_matches
-
-KEY_FILE_HEADER = "GATEHOUSE STAFF KEY v1"
-
-
-def ask_secret(prompt: str, confirm: bool = False) -> str:
-    """A secret typed at a hidden prompt, or one line of standard input when a script pipes it in."""
-    if not sys.stdin.isatty():
-        return sys.stdin.readline().rstrip("\n")
-    return click.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
 
 
 def _open(instance_dir: Path) -> tuple[instances.Instance, db.Connection]:
@@ -214,12 +205,33 @@ def keys_new(out: Path) -> None:
     locked = crypto.lock_private_key(private_key, passphrase)
     public_hex = bytes(private_key.public_key).hex()
     try:
-        with open(out, "x", encoding="ascii") as key_file:
-            key_file.write(f"{KEY_FILE_HEADER}\npublic {public_hex}\nlocked {locked.hex()}\n")
-    except FileExistsError:
-        raise click.ClickException(f"{out} exists already: not overwritten") from None
-    out.chmod(0o600)
+        write_key_file(out, bytes(private_key.public_key), locked)
+    except KeyFileError as error:
+        raise click.ClickException(str(error)) from None
     click.echo(f"Key written to {out}. Public key, for 'gatehouse staff add --public-key':\n{public_hex}")
+
+
+@keys_group.command("export")
+@instance_option
+@click.argument("username")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Key file to write.")
+def keys_export(instance_dir: Path, username: str, out: Path) -> None:
+    """Write the key an account keeps on this server to a key file, still locked with their passphrase.
+
+    With it, that person opens their staff exports on an air-gapped laptop ('gatehouse bundle open').
+    """
+    _instance, connection = _open(instance_dir)
+    try:
+        member = find_staff(connection, username.strip().lower())
+        if member is None or member.disabled or member.keeps_key_offline:
+            raise click.ClickException(f"{username} is not an active account with its key on this server")
+        write_key_file(out, member.public_key, member.locked_private_key)
+        audit.log(connection, "cli", "key export", member.username)
+    except KeyFileError as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        connection.close()
+    click.echo(f"The key of {member.username} is written to {out}, locked with their passphrase.")
 
 
 commands = (staff_group, grant_command, revoke_command, keys_group)

@@ -23,6 +23,8 @@ class DatabaseKeyError(RuntimeError):
 def connect(path: Path, key: bytes, any_thread: bool = False) -> Connection:
     """Open the database with a raw 32-byte key: no per-connection passphrase derivation."""
     connection = sqlcipher3.connect(str(path), timeout=10.0, isolation_level=None, check_same_thread=not any_thread)
+    # A wrong key is reported by the exception below; SQLCipher's own lines on stderr would only alarm.
+    connection.execute("PRAGMA cipher_log_level = NONE")
     connection.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
     try:
         connection.execute("SELECT count(*) FROM sqlite_master").fetchone()

@@ -69,6 +69,9 @@ def create_instance(path: Path, event_source: str) -> list[str]:
     path = path.resolve()
     event = load_event(event_source)  # fail on a bad definition before writing anything
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if (path / db.DATABASE_FILE).exists():
+        # A field kit's folder has a database and no key file: setting up over it would delete the database.
+        raise InstanceExists(f"a Gatehouse database already exists in {path}")
     master = crypto.new_master_secret()
     try:
         descriptor = os.open(path / SECRET_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

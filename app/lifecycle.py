@@ -107,6 +107,12 @@ def withdraw(connection: db.Connection, found: Found) -> None:
     copy of the deleted ciphertexts stays in the file or its WAL.
     """
     with db.transaction(connection):
+        # On a field kit, a registration a bundle has already carried away is withdrawn by the next bundle too.
+        connection.execute(
+            "INSERT INTO kit_withdrawals (registration_id)"
+            " SELECT id FROM registrations WHERE id = ? AND exported_in IS NOT NULL",
+            (found.registration_id,),
+        )
         connection.execute("DELETE FROM field_values WHERE registration_id = ?", (found.registration_id,))
         connection.execute("DELETE FROM data_keys WHERE registration_id = ?", (found.registration_id,))
         connection.execute("DELETE FROM registrations WHERE id = ?", (found.registration_id,))

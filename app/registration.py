@@ -53,7 +53,7 @@ def register(
         with db.transaction(connection):
             if event.invitation_required:
                 redeem(connection, instance.secrets.invitation_key, invitation)
-            pseudonym = _free_pseudonym(connection, event.id)
+            pseudonym = free_pseudonym(connection, event.id)
             # Once every place is taken, newcomers go straight to the waiting list, and are told so.
             status = "waitlisted" if is_full(connection, event.id, event.capacity) else "submitted"
             connection.execute(
@@ -119,7 +119,7 @@ def _pseudonym_and_status(connection: db.Connection, codename_lookup: bytes) -> 
     ).fetchone()
 
 
-def _free_pseudonym(connection: db.Connection, event_id: str) -> str:
+def free_pseudonym(connection: db.Connection, event_id: str) -> str:
     while True:
         pseudonym = crypto.new_pseudonym()
         taken = connection.execute(

@@ -100,7 +100,8 @@ def registrations(session: StaffSession):
     rows = (
         get_db()
         .execute(
-            "SELECT id, pseudonym, status, submitted_day FROM registrations WHERE event_id = ? ORDER BY pseudonym",
+            "SELECT id, pseudonym, status, submitted_day, source_kit FROM registrations WHERE event_id = ?"
+            " ORDER BY pseudonym",
             (_instance().event.id,),
         )
         .fetchall()

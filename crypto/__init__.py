@@ -14,6 +14,7 @@ from crypto.keys import (
     recovery_words,
     seal_to,
 )
+from crypto.kit import KitKeys, derive_kit_keys, normalise_kit_passphrase
 from crypto.names import (
     CODENAME_WORD_COUNT,
     codename_for_submission,
@@ -47,6 +48,9 @@ __all__ = [
     "CODENAME_WORD_COUNT",
     "CryptoError",
     "InstanceSecrets",
+    "KitKeys",
+    "derive_kit_keys",
+    "normalise_kit_passphrase",
     "InvalidCodename",
     "InvalidRecoveryWords",
     "PrivateKey",

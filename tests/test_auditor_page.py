@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 from app import audit
+from app.audit_bundle import KIND, verify_audit_bundle
+from offline_bundle import read_bundle
 from tests.staff_fixtures import csrf, login, open_page, register_canary, registration_ids
 
 CANARY = "QZX7AUDIT93"
@@ -44,13 +46,13 @@ def test_an_auditor_downloads_a_signed_log_and_the_download_is_logged(app, clien
     login(client, team["audrey"])
     response = client.post("/staff/audit/export", data={"csrf_token": csrf(client, "/staff/audit")})
     assert response.status_code == 200
-    document = json.loads(response.get_data())
-    assert document["entries"][-1]["action"] == "audit export" and document["entries"][-1]["actor"] == "audrey"
-    assert document["checkpoints"][-1]["seq"] == document["entries"][-1]["seq"]
-    event_id, verification = audit.verify_document(
-        document, audit.signing_public_key(app.extensions["gatehouse"].connect())
-    )
-    assert verification.ok
+    assert response.headers["Content-Disposition"].endswith('-audit-log.ghb"')
+    key = audit.signing_public_key(app.extensions["gatehouse"].connect())
+    event_id, verification = verify_audit_bundle([response.get_data()], key)
+    assert verification.ok and event_id == "stockholm-forum-2027"
+    last = json.loads(read_bundle([response.get_data()], kind=KIND, trusted_signers={key: "instance"}).records[-1])
+    assert last["action"] == "audit export" and last["actor"] == "audrey"
+    assert verification.last_signed_seq == last["seq"]
 
 
 def test_only_auditors_and_admins_see_the_audit_pages(client, team):
