@@ -14,10 +14,13 @@ import pytest
 from nacl.signing import SigningKey
 
 from app import audit, db
+from app.audit_bundle import KIND as AUDIT_KIND
 from crypto import log_chain
+from offline_bundle import write_bundle
 from tests.helpers import hidden_fields
 from tests.security import canaries
 from tests.staff_fixtures import csrf, login, open_page, registration_ids
+from tests.test_audit_log import _document_of
 from tests.test_staff_cli import gatehouse
 
 REASON = "curious, no real need"
@@ -131,8 +134,8 @@ def test_curious_insider_who_alters_the_log_is_caught_by_audit_verify(demo_insta
     open_page(client, registration_ids(app)[0], REASON)
     instance = ["--instance", str(demo_instance.path)]
     public_key = gatehouse("audit", "public-key", *instance).stdout.strip()
-    assert gatehouse("audit", "export", *instance, "--out", str(tmp_path / "earlier.json")).returncode == 0
-    earlier = json.loads((tmp_path / "earlier.json").read_text())
+    assert gatehouse("audit", "export", *instance, "--out", str(tmp_path / "earlier.ghb")).returncode == 0
+    earlier = _document_of((tmp_path / "earlier.ghb").read_bytes())
     (opening,) = [e for e in earlier["entries"] if e["action"] == "open"]
 
     connection = app.extensions["gatehouse"].connect()
@@ -141,13 +144,13 @@ def test_curious_insider_who_alters_the_log_is_caught_by_audit_verify(demo_insta
             connection.execute("UPDATE audit_log SET reason = 'routine check' WHERE seq = ?", (opening["seq"],))
     finally:
         connection.close()
-    assert gatehouse("audit", "export", *instance, "--out", str(tmp_path / "later.json")).returncode == 0
-    caught = gatehouse("audit", "verify", str(tmp_path / "later.json"), "--public-key", public_key)
+    assert gatehouse("audit", "export", *instance, "--out", str(tmp_path / "later.ghb")).returncode == 0
+    caught = gatehouse("audit", "verify", str(tmp_path / "later.ghb"), "--public-key", public_key)
     assert caught.returncode == 1 and f"BROKEN: entry {opening['seq']} " in caught.stdout, caught.stdout
 
     # A forger who also recomputes every hash and re-signs every checkpoint with the server's key
     # passes verify alone: the earlier export the auditor kept is what shows it.
-    forged = json.loads((tmp_path / "later.json").read_text())
+    forged = _document_of((tmp_path / "later.ghb").read_bytes())
     _rehash_from(forged["entries"], opening["seq"])
     connection = app.extensions["gatehouse"].connect()
     try:
@@ -157,8 +160,11 @@ def test_curious_insider_who_alters_the_log_is_caught_by_audit_verify(demo_insta
     finally:
         connection.close()
     forged["checkpoints"] = [_resigned(signing_key, forged, checkpoint) for checkpoint in forged["checkpoints"]]
-    (tmp_path / "forged.json").write_text(json.dumps(forged))
-    passes = gatehouse("audit", "verify", str(tmp_path / "forged.json"), "--public-key", public_key)
+    head = {name: forged[name] for name in ("format", "version", "event", "checkpoints")}
+    records = [json.dumps(head).encode(), *(json.dumps(entry).encode() for entry in forged["entries"])]
+    (part,) = write_bundle(AUDIT_KIND, {"event": forged["event"]}, records, signing_key=signing_key)
+    (tmp_path / "forged.ghb").write_bytes(part)
+    passes = gatehouse("audit", "verify", str(tmp_path / "forged.ghb"), "--public-key", public_key)
     assert passes.returncode == 0, "the known limit: a server holder can re-sign a rewritten log"
     assert any(entry["reason"] == "routine check" for entry in forged["entries"])
     assert _continues(earlier, forged) is False
