@@ -1,0 +1,39 @@
+"""Fifty participants registering at once through the real server: nothing lost, nothing stored twice, no error.
+
+Knobs (environment): GATEHOUSE_LOAD_SECONDS (default 20), GATEHOUSE_LOAD_CLIENTS (default 50).
+Throughput and latency are printed by `python -m benchmarks.load`, not asserted here.
+"""
+
+from __future__ import annotations
+
+import os
+
+from app.instance import open_instance
+from tests.conftest import running_server
+from tests.load import driver
+from tests.load.stored import check_stored, database_health
+
+SECONDS = float(os.environ.get("GATEHOUSE_LOAD_SECONDS", "20"))
+CLIENTS = int(os.environ.get("GATEHOUSE_LOAD_CLIENTS", "50"))
+
+
+def test_every_registration_acknowledged_under_load_is_stored_once_and_opens(demo_instance, tmp_path):
+    event = open_instance(demo_instance.path).event
+    with running_server(demo_instance.path, tmp_path) as server:
+        # Every tenth form is also sent a second time at once, racing itself: it must still be stored once.
+        outcome = driver.start(server.url, event, clients=CLIENTS, twice_every=10).wait(SECONDS)
+        printed = server.printed()
+
+    assert outcome.failures == [], f"{len(outcome.failures)} requests failed, first: {outcome.failures[:3]}"
+    assert outcome.unique_acknowledged() >= CLIENTS  # every client finished at least one registration
+    findings = check_stored(demo_instance.path, demo_instance.recovery_words, outcome.acknowledged)
+    assert findings.problems == []
+    assert findings.records == findings.acknowledged_forms == outcome.unique_acknowledged()
+    assert database_health(demo_instance.path) == []
+    assert b"Traceback" not in printed
+
+
+def test_percentiles_are_nearest_rank():
+    samples = [float(n) for n in range(100, 0, -1)]
+    assert (driver.percentile(samples, 0.50), driver.percentile(samples, 0.99)) == (50.0, 99.0)
+    assert driver.percentile([7.0], 0.99) == 7.0
