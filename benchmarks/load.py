@@ -26,8 +26,8 @@ def measure(seconds: float, clients: int) -> dict[str, float]:
         words = create_instance(folder_path / "instance", demo_event_source())
         event = open_instance(folder_path / "instance").event
         with running_server(folder_path / "instance", folder_path) as server:
-            outcome = driver.start(server.url, event, clients=clients).wait(seconds)
-        findings = check_stored(folder_path / "instance", words, outcome.acknowledged)
+            outcome = driver.start(server.url, event, driver.Traffic(clients)).wait(seconds)
+        findings = check_stored(folder_path / "instance", words, outcome)
     return {
         "registrations": outcome.unique_acknowledged(),
         "per_second": outcome.throughput(),

@@ -31,7 +31,7 @@ def measure(registrations: int, steps: int, clients: int) -> dict[str, object]:
         folder_path = Path(folder)
         words = create_instance(folder_path / "instance", demo_event_source())
         event = open_instance(folder_path / "instance").event
-        acknowledged: list[driver.Acknowledged] = []
+        ledger = driver.Ledger()
         failures: list[str] = []
         curve: list[tuple[int, ResidentMemory]] = []
         started = time.perf_counter()
@@ -39,12 +39,12 @@ def measure(registrations: int, steps: int, clients: int) -> dict[str, object]:
             curve.append((0, resident_memory(server.process.pid)))
             for step in range(steps):
                 count = registrations * (step + 1) // steps - registrations * step // steps
-                outcome = driver.start(server.url, event, clients=clients, registrations=count).wait()
-                acknowledged += outcome.acknowledged
+                outcome = driver.start(server.url, event, driver.Traffic(clients, registrations=count)).wait()
+                ledger.add(outcome)
                 failures += outcome.failures
-                curve.append((len(acknowledged), resident_memory(server.process.pid)))
+                curve.append((len(ledger.acknowledged), resident_memory(server.process.pid)))
         elapsed = time.perf_counter() - started
-        findings = check_stored(folder_path / "instance", words, acknowledged)
+        findings = check_stored(folder_path / "instance", words, ledger)
     return {"curve": curve, "failures": failures, "problems": findings.problems, "seconds": elapsed}
 
 

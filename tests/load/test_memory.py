@@ -25,9 +25,9 @@ def test_server_memory_stays_under_150_mb_while_taking_registrations(demo_instan
     warm_up = max(CLIENTS, REGISTRATIONS // 10)
     with running_server(demo_instance.path, tmp_path) as server:
         # Caches, templates and allocator arenas fill during the first registrations: growth is counted after them.
-        warmed = driver.start(server.url, event, clients=CLIENTS, registrations=warm_up).wait()
+        warmed = driver.start(server.url, event, driver.Traffic(CLIENTS, registrations=warm_up)).wait()
         after_warm_up = resident_memory(server.process.pid)
-        outcome = driver.start(server.url, event, clients=CLIENTS, registrations=REGISTRATIONS - warm_up).wait()
+        outcome = driver.start(server.url, event, driver.Traffic(CLIENTS, registrations=REGISTRATIONS - warm_up)).wait()
         after = resident_memory(server.process.pid)
 
     assert warmed.failures == outcome.failures == []
