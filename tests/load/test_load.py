@@ -32,7 +32,13 @@ def test_every_registration_acknowledged_under_load_is_stored_once_and_opens(dem
     assert findings.problems == [], findings.summary()
     assert findings.records == outcome.unique_acknowledged() - len(outcome.withdrawn)
     assert database_health(demo_instance.path) == []
+    # What the server printed under load: no traceback, no value typed, no client address (loopback here too).
     assert b"Traceback" not in printed
+    leaked = sum(ack.submission.form["full_name"].encode() in printed for ack in outcome.acknowledged)
+    assert leaked == 0, f"{leaked} typed names appear in what the server printed"
+    assert [line for line in printed.splitlines() if b"127.0.0.1" in line] == [
+        line for line in printed.splitlines() if line.startswith(b"Gatehouse is serving")
+    ]
 
 
 def test_percentiles_are_nearest_rank():
