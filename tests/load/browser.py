@@ -20,7 +20,7 @@ from http.cookies import SimpleCookie
 from app.event import Event
 
 _HIDDEN = re.compile(r'<input[^>]*\bname="(csrf_token|submission)"[^>]*\bvalue="([^"]*)"')
-_PSEUDONYM = re.compile(r'id="pseudonym">([^<]+)<')
+_PSEUDONYM = re.compile(r'id="pseudonym"[^>]*>([^<]+)<')
 _CODENAME = re.compile(r'id="codename"[^>]*>([^<]+)<')
 _WITHDRAWN = re.compile(r'<p id="withdrawn">')
 
