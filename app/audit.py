@@ -7,14 +7,13 @@ subject (a pseudonym, a username, a field or a compartment), details, a reason, 
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from nacl.signing import SigningKey
 
-from app import db
+from app import base64_text, db
 from app.days import today
 from crypto import log_chain
 from crypto.log_chain import Checkpoint, LogEntry, Verification
@@ -107,7 +106,7 @@ def checkpoints(connection: db.Connection) -> list[Checkpoint]:
 
 def public_key_text(verify_key: bytes) -> str:
     """A signing key as `gatehouse audit public-key` prints it, so that people can compare two by eye."""
-    return _b64(verify_key)
+    return base64_text.encode(verify_key)
 
 
 def signing_public_key(connection: db.Connection) -> bytes:
@@ -151,7 +150,7 @@ def export_document(connection: db.Connection, event_id: str) -> dict[str, Any]:
         "format": EXPORT_FORMAT,
         "version": EXPORT_VERSION,
         "event": event_id,
-        "public_key": _b64(signing_public_key(connection)),
+        "public_key": base64_text.encode(signing_public_key(connection)),
         "entries": [
             {
                 "seq": e.seq,
@@ -161,13 +160,18 @@ def export_document(connection: db.Connection, event_id: str) -> dict[str, Any]:
                 "subject": e.subject,
                 "detail": e.detail,
                 "reason": e.reason,
-                "previous_hash": _b64(e.previous_hash),
-                "entry_hash": _b64(e.entry_hash),
+                "previous_hash": base64_text.encode(e.previous_hash),
+                "entry_hash": base64_text.encode(e.entry_hash),
             }
             for e in entries(connection)
         ],
         "checkpoints": [
-            {"seq": c.seq, "day": c.day, "head_hash": _b64(c.head_hash), "signature": _b64(c.signature)}
+            {
+                "seq": c.seq,
+                "day": c.day,
+                "head_hash": base64_text.encode(c.head_hash),
+                "signature": base64_text.encode(c.signature),
+            }
             for c in checkpoints(connection)
         ],
     }
@@ -197,13 +201,18 @@ def verify_document(document: object, public_key: bytes) -> tuple[str, Verificat
                 _text(e["subject"]),
                 _text(e["detail"]),
                 _text(e["reason"]),
-                _unb64(e["previous_hash"]),
-                _unb64(e["entry_hash"]),
+                base64_text.decode(e["previous_hash"]),
+                base64_text.decode(e["entry_hash"]),
             )
             for e in document["entries"]
         ]
         signed = [
-            Checkpoint(_integer(c["seq"]), _text(c["day"]), _unb64(c["head_hash"]), _unb64(c["signature"]))
+            Checkpoint(
+                _integer(c["seq"]),
+                _text(c["day"]),
+                base64_text.decode(c["head_hash"]),
+                base64_text.decode(c["signature"]),
+            )
             for c in document["checkpoints"]
         ]
     except (KeyError, TypeError, ValueError) as error:
@@ -211,16 +220,6 @@ def verify_document(document: object, public_key: bytes) -> tuple[str, Verificat
             raise
         raise ExportUnreadable("the export is damaged: a required part is missing or has the wrong type") from None
     return event_id, log_chain.verify_log(event_id, log, signed, public_key)
-
-
-def _b64(value: bytes) -> str:
-    return base64.b64encode(value).decode("ascii")
-
-
-def _unb64(value: object) -> bytes:
-    if not isinstance(value, str):
-        raise TypeError
-    return base64.b64decode(value, validate=True)
 
 
 def _text(value: object) -> str:

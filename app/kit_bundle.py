@@ -11,7 +11,6 @@ The contents are one JSON record, versioned, with every key in base64.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hashlib
 import json
@@ -22,7 +21,7 @@ from dataclasses import dataclass
 from nacl.signing import SigningKey
 
 import crypto
-from app import audit, db
+from app import audit, base64_text, db
 from app.days import today
 from app.instance import Instance
 from offline_bundle import read_bundle, write_bundle
@@ -134,20 +133,20 @@ def encode(contents: KitContents) -> bytes:
         "version": VERSION,
         "name": contents.name,
         "event_definition": contents.event_source,
-        "recovery_public_key": _b64(contents.recovery_public_key),
+        "recovery_public_key": base64_text.encode(contents.recovery_public_key),
         "compartment_keys": [
             {
                 "compartment": key.compartment,
                 "generation": key.generation,
-                "public_key": _b64(key.public_key),
-                "private_key_sealed_to_recovery": _b64(key.private_key_sealed_to_recovery),
+                "public_key": base64_text.encode(key.public_key),
+                "private_key_sealed_to_recovery": base64_text.encode(key.private_key_sealed_to_recovery),
             }
             for key in contents.compartment_keys
         ],
-        "central_verify_key": _b64(contents.central_verify_key),
-        "central_bundle_public_key": _b64(contents.central_bundle_public_key),
-        "kit_signing_key": _b64(contents.kit_signing_key),
-        "codename_lookup_key": _b64(contents.codename_lookup_key),
+        "central_verify_key": base64_text.encode(contents.central_verify_key),
+        "central_bundle_public_key": base64_text.encode(contents.central_bundle_public_key),
+        "kit_signing_key": base64_text.encode(contents.kit_signing_key),
+        "codename_lookup_key": base64_text.encode(contents.codename_lookup_key),
     }
     return json.dumps(document, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
@@ -166,7 +165,7 @@ def decode(record: bytes) -> KitContents:
                     _text(key["compartment"]),
                     _whole(key["generation"]),
                     _key(key["public_key"]),
-                    _unb64(key["private_key_sealed_to_recovery"]),
+                    base64_text.decode(key["private_key_sealed_to_recovery"]),
                 )
                 for key in document["compartment_keys"]
             ),
@@ -194,18 +193,10 @@ def _instance_key(connection: db.Connection, purpose: str, *, private: bool) -> 
     ).fetchone()[0]
 
 
-def _b64(value: bytes) -> str:
-    return base64.b64encode(value).decode("ascii")
-
-
-def _unb64(value: object) -> bytes:
-    if not isinstance(value, str):
-        raise TypeError
-    return base64.b64decode(value, validate=True)
 
 
 def _key(value: object) -> bytes:
-    raw = _unb64(value)
+    raw = base64_text.decode(value)
     if len(raw) != 32:
         raise ValueError
     return raw

@@ -8,7 +8,6 @@ grants: compartment private keys sealed to their public key); every other record
 
 from __future__ import annotations
 
-import base64
 import binascii
 import json
 import os
@@ -21,7 +20,7 @@ from nacl.public import PrivateKey
 from nacl.signing import SigningKey
 
 import crypto
-from app import audit, db
+from app import audit, base64_text, db
 from app.event import Event, EventDefinitionError, Field, load_event
 from app.export import Row, csv_text, held_fields
 from app.instance import Instance
@@ -83,7 +82,7 @@ def export_for_staff(
         "username": member.username,
         "day": day,
         "event_definition": connection.execute("SELECT definition FROM events WHERE id = ?", (event.id,)).fetchone()[0],
-        "grants": [[c, g, base64.b64encode(sealed).decode("ascii")] for c, g, sealed in grants],
+        "grants": [[c, g, base64_text.encode(sealed)] for c, g, sealed in grants],
     }
     parts_of = {record.registration_id: record.parts for record in load_all_records(connection, event.id)}
     rows = connection.execute(
@@ -172,7 +171,7 @@ def _read_document(record: bytes, staff_key: PrivateKey) -> tuple[Event, str, st
             raise StaffExportError("This export was written by another version of Gatehouse.")
         event = load_event(document["event_definition"])
         keys = {
-            (compartment, generation): PrivateKey(crypto.open_sealed(staff_key, _unb64(sealed)))
+            (compartment, generation): PrivateKey(crypto.open_sealed(staff_key, base64_text.decode(sealed)))
             for compartment, generation, sealed in document["grants"]
         }
         username, day = str(document["username"]), str(document["day"])
@@ -183,10 +182,6 @@ def _read_document(record: bytes, staff_key: PrivateKey) -> tuple[Event, str, st
     except (ValueError, KeyError, TypeError, binascii.Error, EventDefinitionError):
         raise StaffExportError("This export is malformed: its description is missing or damaged.") from None
     return event, username, day, keys
-
-
-def _unb64(text: str) -> bytes:
-    return base64.b64decode(text, validate=True)
 
 
 def _page(opened: OpenedExport) -> str:
