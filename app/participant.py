@@ -21,7 +21,7 @@ from app.i18n import current_language
 from app.instance import Instance
 from app.invitations import InvitationRefused
 from app.lifecycle import Found, find_by_codename, find_by_id, has_values_for, withdraw
-from app.registration import NotApproved, add_follow_up, register
+from app.registration import FormWithdrawn, NotApproved, add_follow_up, register
 
 bp = Blueprint("participant", __name__)
 
@@ -52,6 +52,16 @@ def register_page() -> tuple[str, int] | str:
     except InvitationRefused:
         form.invitation.errors = [
             _("This invitation code is not valid. Please check it with the person who gave it to you.")
+        ]
+        return render_template("register.html", form=form), 400
+    except FormWithdrawn:
+        # On a field kit: this very form made a registration that was withdrawn after a bundle carried it.
+        form.submission.data = crypto.new_submission_token()
+        form.submission.errors = [
+            _(
+                "This form was used for a registration that was later withdrawn. To register again,"
+                " check your answers below and send the form once more."
+            )
         ]
         return render_template("register.html", form=form), 400
     return render_template("registered.html", receipt=receipt)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -48,7 +47,9 @@ def register(
     if existing is not None:
         return Receipt(existing[0], codename, repeated=True, status=existing[1])
 
-    registration_id = secrets.token_hex(16)
+    registration_id = crypto.registration_id_for(codename_lookup)
+    if connection.execute("SELECT 1 FROM kit_withdrawals WHERE registration_id = ?", (registration_id,)).fetchone():
+        raise FormWithdrawn()
     try:
         with db.transaction(connection):
             if event.invitation_required:
@@ -69,6 +70,13 @@ def register(
             raise
         return Receipt(existing[0], codename, repeated=True, status=existing[1])
     return Receipt(pseudonym, codename, repeated=False, status=status)
+
+
+class FormWithdrawn(Exception):
+    """This form's registration was withdrawn on this field kit after a bundle carried it.
+
+    Registering it again would give it the same id, which the withdrawal still names.
+    """
 
 
 class NotApproved(Exception):

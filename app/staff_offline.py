@@ -33,7 +33,7 @@ from offline_bundle import read_bundle, write_bundle
 
 KIND = "staff-export"
 FORMAT = "gatehouse-staff-export"
-VERSION = 1
+VERSION = 2  # its registration records are those of app/registration_records.py
 OUTPUT_FILES = ("registrations.csv", "registrations.html")
 
 

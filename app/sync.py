@@ -25,18 +25,18 @@ from app.progress import Steps, quiet
 from app.records import load_all_records, store_sealed_parts
 from app.registration import free_pseudonym
 from app.registration_records import (
-    REGISTRATION,
     RecordMalformed,
     RegistrationRecord,
     decode,
     decode_withdrawal,
     encode,
     encode_withdrawal,
+    is_registration,
 )
 from offline_bundle import read_bundle, write_bundle
 
 KIND = "kit-sync"
-FORMAT = 1
+FORMAT = 2  # the registration records of app/registration_records.py
 _BUNDLE_ID = slice(10, 26)  # where every part header holds the bundle id (offline_bundle/FORMAT.md)
 
 
@@ -195,9 +195,9 @@ def _decode_all(records: list[bytes], event: Event, progress) -> tuple[list[Regi
     registrations, withdrawals = [], []
     try:
         for done, data in enumerate(records, 1):
-            if data[:1] == bytes([REGISTRATION]):
+            if is_registration(data):
                 record = decode(data, event)
-                if len(record.codename_lookup) != 32 or record.status != "submitted":
+                if not record.codename_lookup or record.status != "submitted":
                     raise RecordMalformed("a kit's registration has no codename look-up, or a decided status")
                 registrations.append(record)
             else:

@@ -7,7 +7,7 @@ import is what `gatehouse bundle import` does (read and check every part, decode
 
 Sizes compare the bundle with the ciphertexts it carries (sealed data keys and field ciphertexts, which no
 encoding can shrink) and with the record bytes handed to the bundle writer (ciphertexts plus each
-registration's identifiers: id, pseudonym, day, codename look-up, positions and lengths).
+registration's identifiers: codename look-up, pseudonym, day, which fields, key generations, size classes).
 
 Run:  python -m benchmarks.kit_sync [--registrations N] [--part-size BYTES]
 """
@@ -15,7 +15,6 @@ Run:  python -m benchmarks.kit_sync [--registrations N] [--part-size BYTES]
 from __future__ import annotations
 
 import argparse
-import secrets
 import tempfile
 import time
 from pathlib import Path
@@ -42,8 +41,9 @@ def fill_kit(kit, registrations: int) -> None:
     try:
         with db.transaction(connection):
             for _ in range(registrations):
-                registration_id = secrets.token_hex(16)
                 codename = crypto.codename_for_submission(kit.secrets.receipt_key, crypto.new_submission_token())
+                lookup = crypto.codename_lookup(kit.secrets.codename_lookup_key, codename)
+                registration_id = crypto.registration_id_for(lookup)
                 connection.execute(
                     "INSERT INTO registrations (id, event_id, pseudonym, status, submitted_day, codename_lookup)"
                     " VALUES (?, ?, ?, 'submitted', ?, ?)",
@@ -52,7 +52,7 @@ def fill_kit(kit, registrations: int) -> None:
                         event.id,
                         free_pseudonym(connection, event.id),
                         today(),
-                        crypto.codename_lookup(kit.secrets.codename_lookup_key, codename),
+                        lookup,
                     ),
                 )
                 seal_into_record(connection, event, registration_id, event.registration_fields(), ANSWERS)

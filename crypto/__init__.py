@@ -16,6 +16,7 @@ from crypto.keys import (
 )
 from crypto.kit import KitKeys, derive_kit_keys, normalise_kit_passphrase
 from crypto.names import (
+    CODENAME_LOOKUP_BYTES,
     CODENAME_WORD_COUNT,
     codename_for_submission,
     codename_lookup,
@@ -25,6 +26,9 @@ from crypto.names import (
     new_pseudonym,
     new_submission_token,
     normalise_codename,
+    pseudonym_from_indices,
+    pseudonym_indices,
+    registration_id_for,
 )
 from crypto.passphrase import (
     PRODUCTION_COST,
@@ -35,7 +39,15 @@ from crypto.passphrase import (
     new_passphrase,
     unlock_private_key,
 )
-from crypto.records import SealedPart, SealedRecord, open_registration, seal_registration
+from crypto.records import (
+    MAX_SIZE_CLASS,
+    SealedPart,
+    SealedRecord,
+    ciphertext_length,
+    ciphertext_size_class,
+    open_registration,
+    seal_registration,
+)
 
 __all__ = [
     "PRODUCTION_COST",
@@ -58,8 +70,15 @@ __all__ = [
     "RecordTampered",
     "SealedPart",
     "SealedRecord",
+    "CODENAME_LOOKUP_BYTES",
+    "MAX_SIZE_CLASS",
+    "ciphertext_length",
+    "ciphertext_size_class",
     "codename_for_submission",
     "codename_lookup",
+    "pseudonym_from_indices",
+    "pseudonym_indices",
+    "registration_id_for",
     "invitation_lookup",
     "new_invitation_code",
     "is_submission_token",

@@ -20,6 +20,25 @@ def new_pseudonym() -> str:
     return f"{secrets.choice(adjectives)} {secrets.choice(nouns)} {10 + secrets.randbelow(90)}"
 
 
+def pseudonym_indices(pseudonym: str) -> bytes | None:
+    """A pseudonym new_pseudonym could have drawn, as 3 bytes: adjective, noun and number − 10; else None."""
+    adjectives, nouns = pseudonym_parts()
+    words = pseudonym.split(" ")
+    if len(words) != 3 or words[0] not in adjectives or words[1] not in nouns:
+        return None
+    if not (words[2].isascii() and words[2].isdigit() and 10 <= int(words[2]) <= 99 and words[2][0] != "0"):
+        return None
+    return bytes([adjectives.index(words[0]), nouns.index(words[1]), int(words[2]) - 10])
+
+
+def pseudonym_from_indices(indices: bytes) -> str:
+    """The pseudonym pseudonym_indices made these 3 bytes from; ValueError if no pseudonym has them."""
+    adjectives, nouns = pseudonym_parts()
+    if len(indices) != 3 or indices[0] >= len(adjectives) or indices[1] >= len(nouns) or indices[2] >= 90:
+        raise ValueError("these bytes are not a pseudonym")
+    return f"{adjectives[indices[0]]} {nouns[indices[1]]} {10 + indices[2]}"
+
+
 def new_submission_token() -> str:
     """A random token carried by one registration form, so a resent form is recognised."""
     return secrets.token_urlsafe(32)
@@ -57,11 +76,29 @@ def normalise_codename(text: str) -> str:
         raise InvalidCodename("a word is not in the codename list") from None
 
 
+CODENAME_LOOKUP_BYTES = 16  # 128 bits: no two registrations share one, and nobody without the key can make one
+
+
 def codename_lookup(lookup_key: bytes, codename: str) -> bytes:
     """Keyed BLAKE2b of the normalised codename: the only form of it the server stores."""
     return hashlib.blake2b(
-        normalise_codename(codename).encode("utf-8"), key=lookup_key, person=b"gh.codename", digest_size=32
+        normalise_codename(codename).encode("utf-8"),
+        key=lookup_key,
+        person=b"gh.codename",
+        digest_size=CODENAME_LOOKUP_BYTES,
     ).digest()
+
+
+def registration_id_for(lookup: bytes) -> str:
+    """The registration id of the registration with this codename look-up: 32 hexadecimal digits.
+
+    Derived, not drawn, so that a kit's bundle need not carry it: the central instance derives
+    the same id, which every ciphertext of the registration binds. The id tells nothing the
+    look-up beside it in the same row does not, and neither leads back to the codename.
+    """
+    if len(lookup) != CODENAME_LOOKUP_BYTES:
+        raise ValueError("a codename look-up is 16 bytes")
+    return hashlib.blake2b(lookup, person=b"gh.registration", digest_size=16).hexdigest()
 
 
 # Crockford's base32 alphabet: no I, L, O or U, so a code read aloud or copied by hand survives.

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import nacl.exceptions
 import nacl.utils
 from nacl.bindings import (
+    crypto_aead_xchacha20poly1305_ietf_ABYTES,
     crypto_aead_xchacha20poly1305_ietf_decrypt,
     crypto_aead_xchacha20poly1305_ietf_encrypt,
     crypto_aead_xchacha20poly1305_ietf_KEYBYTES,
@@ -130,6 +131,23 @@ def _decrypt_field(data_key: bytes, associated_data: bytes, stored: bytes) -> st
     except nacl.exceptions.CryptoError:
         raise RecordTampered("a field did not open: wrong key, or moved or altered") from None
     return _unpad(padded).decode("utf-8")
+
+
+_FIELD_OVERHEAD = 1 + _NONCE_BYTES + crypto_aead_xchacha20poly1305_ietf_ABYTES  # version byte, nonce, tag
+MAX_SIZE_CLASS = 15
+
+
+def ciphertext_length(size_class: int) -> int:
+    """The length of a field ciphertext whose padded value is MIN_BUCKET × 2^size_class bytes."""
+    return _FIELD_OVERHEAD + (MIN_BUCKET << size_class)
+
+
+def ciphertext_size_class(length: int) -> int | None:
+    """The size class of a field ciphertext this length (0 to MAX_SIZE_CLASS), or None if none has it."""
+    for size_class in range(MAX_SIZE_CLASS + 1):
+        if ciphertext_length(size_class) == length:
+            return size_class
+    return None
 
 
 def _pad(raw: bytes) -> bytes:

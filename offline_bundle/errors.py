@@ -32,9 +32,13 @@ class UnsupportedVersion(BundleError):
 
     def __init__(self, version: int, supported: int) -> None:
         self.version = version
+        advice = (
+            " Have it written again by this version of Gatehouse, or open it with the version that wrote it."
+            if version < supported
+            else " Open it with the Gatehouse version that wrote it, or a newer one."
+        )
         super().__init__(
-            f"This bundle uses format version {version}, but this Gatehouse reads version {supported}."
-            " Open it with the Gatehouse version that wrote it, or a newer one."
+            f"This bundle uses format version {version}, but this Gatehouse reads version {supported}." + advice
         )
 
 

@@ -17,7 +17,8 @@ MAX_HEADER_BYTES = 65_535
 MAX_RECORD_BYTES = 16 * 1024 * 1024
 MAX_HEADER_INT = 2**53 - 1  # integers any JSON reader holds exactly
 MIN_PADDED_BODY = 16 * 1024
-PADDING_SHIFT = 5  # steps of 1/32 of the power of two below: padding adds under 3.125 % beyond the minimum
+_MAX_VARINT_BYTES = 4  # 28 bits: every length up to MAX_RECORD_BYTES
+PADDING_SHIFT = 6  # steps of 1/64 of the power of two below: padding adds under 1.5625 % beyond the minimum
 
 _KIND = re.compile(r"[a-z][a-z0-9-]{0,31}")
 
@@ -25,7 +26,7 @@ HeaderValue = str | int
 
 
 def encode_body(kind: str, header: Mapping[str, HeaderValue], records: Iterable[bytes]) -> bytes:
-    """``u8 len | kind | u16 len | header JSON | u32 count | (u32 len | record)*``; raises ValueError on bad input."""
+    """``u8 len | kind | u16 len | header JSON | u32 count | (varint len | record)*``; ValueError on bad input."""
     kind_bytes = _checked_kind(kind)
     header_bytes = canonical_header(header)
     pieces = [bytes([len(kind_bytes)]), kind_bytes, len(header_bytes).to_bytes(2, "big"), header_bytes, b""]
@@ -35,7 +36,7 @@ def encode_body(kind: str, header: Mapping[str, HeaderValue], records: Iterable[
             raise TypeError(f"records must be bytes, not {type(record).__name__}")
         if len(record) > MAX_RECORD_BYTES:
             raise ValueError(f"a record of {len(record)} bytes is over the limit of {MAX_RECORD_BYTES}")
-        pieces.append(len(record).to_bytes(4, "big"))
+        pieces.append(encode_varint(len(record)))
         pieces.append(bytes(record))
         count += 1
     if count >= 2**32:
@@ -67,9 +68,16 @@ def decode_body(body: bytes, *, padded: bool) -> tuple[str, dict[str, HeaderValu
     count = int.from_bytes(take(4, "the record count"), "big")
     records = []
     for _ in range(count):
-        size = int.from_bytes(take(4, "a record"), "big")
-        if size > MAX_RECORD_BYTES:
-            raise BundleDamaged(reason="a record is over the size limit")
+        size = 0
+        for shift in range(0, 7 * _MAX_VARINT_BYTES, 7):
+            byte = take(1, "a record's length")[0]
+            size |= (byte & 0x7F) << shift
+            if not byte & 0x80:
+                break
+        else:
+            raise BundleDamaged(reason="a record's length is too long")
+        if (byte == 0 and shift) or size > MAX_RECORD_BYTES:
+            raise BundleDamaged(reason="a record's length is not in its shortest form, or over the size limit")
         records.append(take(size, "a record"))
     rest = view[position:]
     if padded:
@@ -99,8 +107,18 @@ def canonical_header(header: Mapping[str, HeaderValue]) -> bytes:
     return encoded
 
 
+def encode_varint(value: int) -> bytes:
+    """7 bits a byte, least significant group first, the high bit set on every byte but the last."""
+    out = bytearray()
+    while value >= 0x80:
+        out.append(value & 0x7F | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
 def padded_length(size: int) -> int:
-    """At least MIN_PADDED_BODY, else rounded up to a step of 1/32 of the power of two at or below ``size``.
+    """At least MIN_PADDED_BODY, else rounded up to a step of 1/64 of the power of two at or below ``size``.
 
     Hides the exact number of records from anyone who sees only the size of an encrypted bundle.
     """

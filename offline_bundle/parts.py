@@ -25,7 +25,7 @@ from nacl.signing import SigningKey, VerifyKey
 from offline_bundle.errors import NotABundle, UnsupportedVersion
 
 MAGIC = b"\x89GHB\r\n\x1a\n"  # high bit and CR LF / LF catch 7-bit and text-mode transfers, as PNG's does
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 SIGNED_ONLY = 1
 ENCRYPTED = 2
 BUNDLE_ID_BYTES = 16

@@ -108,3 +108,37 @@ def test_submission_tokens_are_recognised_and_forgeries_are_not():
     assert crypto.is_submission_token(crypto.new_submission_token())
     for forged in ("", "short", "a" * 42, "a" * 44, "!" * 43, "a" * 42 + "\n"):
         assert not crypto.is_submission_token(forged)
+
+
+def test_a_registration_id_is_derived_from_the_whole_codename_look_up():
+    lookup = crypto.codename_lookup(bytes(32), "food " * 7 + "food")
+    assert len(lookup) == crypto.CODENAME_LOOKUP_BYTES == 16
+    registration_id = crypto.registration_id_for(lookup)
+    assert re.fullmatch(r"[0-9a-f]{32}", registration_id)
+    assert registration_id != lookup.hex()
+    assert len({crypto.registration_id_for(bytes([i]) + lookup[1:]) for i in range(256)}) == 256
+    assert len({crypto.registration_id_for(lookup[:15] + bytes([i])) for i in range(256)}) == 256
+    with pytest.raises(ValueError):
+        crypto.registration_id_for(lookup + b"\x00")
+
+
+def test_every_drawn_pseudonym_is_three_bytes_and_nothing_else_is():
+    for _ in range(200):
+        pseudonym = crypto.new_pseudonym()
+        indices = crypto.pseudonym_indices(pseudonym)
+        assert indices is not None and len(indices) == 3
+        assert crypto.pseudonym_from_indices(indices) == pseudonym
+    adjective, noun, number = crypto.new_pseudonym().split(" ")
+    for other in (
+        f"{adjective} {noun} 9",
+        f"{adjective} {noun} 100",
+        f"{adjective} {noun} 07",
+        f"{adjective}  {noun} 42",
+        f"{noun} {adjective} 42",
+        f"{adjective} {noun} ٤٢",
+        "P-1",
+    ):
+        assert crypto.pseudonym_indices(other) is None, other
+    for impossible in (b"\x00\x00\x5a", b"\x00\x00", b"\x00\x00\x00\x00"):
+        with pytest.raises(ValueError):
+            crypto.pseudonym_from_indices(impossible)

@@ -31,7 +31,7 @@ from offline_bundle import parts as part_format
 from offline_bundle.bundle import _write
 from offline_bundle.errors import number_list
 
-VECTORS = Path(__file__).parent / "vectors" / "bundle-v1.json"
+VECTORS = Path(__file__).parent / "vectors" / "bundle-v2.json"
 HEADER = {"event": "forum-2027", "exported_day": "2027-03-01", "schema": 3}
 
 
@@ -408,8 +408,23 @@ def test_a_text_mode_transfer_is_recognised(kit_key, trusted):
 
 def test_a_newer_format_version_is_named(kit_key, trusted):
     (part,) = write_signed(kit_key, [b"entry"])
-    with pytest.raises(UnsupportedVersion, match="format version 2"):
-        read_signed([part[:8] + b"\x02" + part[9:]], trusted)
+    with pytest.raises(UnsupportedVersion, match="format version 3.*or a newer one"):
+        read_signed([part[:8] + b"\x03" + part[9:]], trusted)
+
+
+def test_a_version_1_bundle_is_refused_as_older_not_as_damaged():
+    vectors = json.loads((VECTORS.parent / "bundle-v1.json").read_text())
+    for case in vectors["bundles"]:
+        parts = [bytes.fromhex(part) for part in case["parts"]]
+        signer = SigningKey(bytes.fromhex(case["signer_seed"])).verify_key.encode()
+        recipient = case.get("recipient_secret_key")
+        with pytest.raises(UnsupportedVersion, match="format version 1.*written again by this version"):
+            read_bundle(
+                parts,
+                kind=case["kind"],
+                trusted_signers={signer: "vector signer"},
+                recipient_key=PrivateKey(bytes.fromhex(recipient)) if recipient else None,
+            )
 
 
 # What an observer of an encrypted bundle learns
@@ -428,13 +443,23 @@ def test_small_encrypted_bundles_have_the_same_size_whatever_their_record_count(
     assert len(sizes) == 1
 
 
-def test_padding_rounds_large_bundles_to_steps_of_a_thirty_second(kit_key, central_key):
+def test_padding_rounds_large_bundles_to_steps_of_a_sixty_fourth(kit_key, central_key):
     from offline_bundle.framing import MIN_PADDED_BODY, padded_length
 
     for size in [1, MIN_PADDED_BODY, MIN_PADDED_BODY + 1, 100_000, 10_000_000, 123_456_789]:
         padded = padded_length(size)
         assert padded >= max(size, MIN_PADDED_BODY)
-        assert padded - size < max(MIN_PADDED_BODY, size / 32)
+        assert padded - size < max(MIN_PADDED_BODY, size / 64)
+
+
+def test_record_lengths_are_read_in_their_shortest_form_only():
+    body = framing.encode_body("kit-sync", HEADER, [b"x" * 200, b""])
+    at = body.index(b"x" * 200) - 2
+    assert body[at : at + 2] == b"\xc8\x01"  # 200 as a varint
+    assert framing.decode_body(body, padded=False)[2] == [b"x" * 200, b""]
+    for length in (b"\xc8\x81\x00", b"\xc8\x81\x80\x80\x00", b"\xff\xff\xff\x7f"):
+        with pytest.raises(BundleDamaged, match="length"):
+            framing.decode_body(body[:at] + length + body[at + 2 :], padded=False)
 
 
 # Limits and the writer's refusals

@@ -18,7 +18,7 @@ from app.instance import Instance
 from app.kit_bundle import definition_hash
 from app.kit_instance import KitIdentity, identity
 from app.registration_records import RecordMalformed, decode, decode_withdrawal
-from app.sync import KIND, SyncError, import_from_kit
+from app.sync import FORMAT, KIND, SyncError, import_from_kit
 from offline_bundle import BundleError, read_bundle, write_bundle
 from tests.helpers import dump_database
 from tests.kit_fixtures import make_kit
@@ -57,7 +57,7 @@ def synced():
                 [part], kind=KIND, trusted_signers=lambda _key: "kit", recipient_key=PrivateKey(bundle_key)
             ).records
             header = {"event": kit.central.event.id, "kit": me.name, "definition": definition_hash(definition)}
-            yield Synced(kit.central, central, me, kit.instance.event, {**header, "format": 1}, part, records)
+            yield Synced(kit.central, central, me, kit.instance.event, {**header, "format": FORMAT}, part, records)
         finally:
             central.close()
 

@@ -1,4 +1,4 @@
-"""Writes bundle-v1.json: known-answer bundles for offline_bundle/FORMAT.md. Keys and randomness are fixed.
+"""Writes bundle-v2.json: known-answer bundles for offline_bundle/FORMAT.md. Keys and randomness are fixed.
 
 Run once when the format is defined; the vectors are then frozen. Regenerating them is a format
 change: it needs a new format version, not new vectors.
@@ -149,7 +149,7 @@ def main() -> None:
         "bundles": bundles,
         "refusals": refusal_vectors(bundles),
     }
-    target = Path(__file__).parent / "bundle-v1.json"
+    target = Path(__file__).parent / "bundle-v2.json"
     target.write_text(json.dumps(document, indent=2) + "\n")
 
 
