@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import importlib.util
 import os
 import re
-import shutil
 import socket
 import statistics
 import subprocess
@@ -39,6 +39,8 @@ from benchmarks.sample import ANSWERS
 from tests.badlink import BadLink
 
 TARGET_RATIO = 1.15
+DELAY_SECONDS = 0.75  # each way
+RATE_BYTES_PER_SECOND = 20 * 1024  # each way
 _HIDDEN = re.compile(r'name="(csrf_token|submission)"[^>]*value="([^"]*)"')
 CHROMIUM = "/usr/bin/chromium"
 
@@ -112,14 +114,19 @@ def register_with_http_client(server_port: int, delay: float, rate: float) -> Ru
     return _used(link, wall, requests=2)
 
 
-def register_with_chromium(server_port: int, delay: float, rate: float) -> Run | None:
-    """The same registration in Debian's Chromium with JavaScript off; the typing time is the person's, left out."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        return None
+def chromium_missing() -> str | None:
+    """Why the Chromium run cannot happen here, or None when it can."""
+    if importlib.util.find_spec("playwright") is None:
+        return "Playwright is not installed"
     if not os.access(CHROMIUM, os.X_OK):
-        return None
+        return f"{CHROMIUM} is not installed"
+    return None
+
+
+def register_with_chromium(server_port: int, delay: float, rate: float) -> Run:
+    """The same registration in Debian's Chromium with JavaScript off; the typing time is the person's, left out."""
+    from playwright.sync_api import sync_playwright
+
     from tests.browser.conftest import CHROMIUM_ARGS
 
     with sync_playwright() as playwright, BadLink(server_port, delay=delay, rate=rate) as link:
@@ -146,30 +153,50 @@ def register_with_chromium(server_port: int, delay: float, rate: float) -> Run |
     return _used(link, wall, requests=len(requests))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--delay", type=float, default=0.75, help="seconds, each way")
-    parser.add_argument("--rate", type=float, default=20 * 1024, help="bytes per second, each way")
-    parser.add_argument("--no-browser", action="store_true", help="skip the Chromium run")
-    arguments = parser.parse_args()
+def measure(runs: int, delay: float, rate: float, browser: bool) -> dict[str, dict]:
+    """Per client, the median run's wall time against its floor; per client left out, why."""
     clients = {"http.client": register_with_http_client}
-    if not arguments.no_browser and shutil.which("chromium"):
-        clients["chromium, JS off"] = register_with_chromium
-    print(f"link: {arguments.delay * 1000:.0f} ms each way, {arguments.rate / 1024:.0f} KB/s each way")
-    print(f"{'client':<18} {'wall s':>7} {'floor s':>8} {'ratio':>6} {'target':>7}  round trips, bytes up/down")
+    not_run: dict[str, str] = {}
+    if browser:
+        missing = chromium_missing()
+        if missing:
+            not_run["chromium, JS off"] = missing
+        else:
+            clients["chromium, JS off"] = register_with_chromium
+    measured: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as folder, gatehouse_server(Path(folder)) as port:
         register_with_http_client(port, 0.0, 10**9)  # warm up the server: templates, first database open
         for name, register in clients.items():
-            runs = [register(port, arguments.delay, arguments.rate) for _ in range(arguments.runs)]
-            if runs[0] is None:
-                continue
-            run = runs[[r.wall for r in runs].index(statistics.median(r.wall for r in runs))]
-            floor = run.floor(arguments.delay, arguments.rate)
-            print(
-                f"{name:<18} {run.wall:>7.2f} {floor:>8.2f} {run.wall / floor:>6.3f} {'<=' + str(TARGET_RATIO):>7}"
-                f"  {run.connections} connect + {run.requests} requests, {run.up} / {run.down}"
-            )
+            done = [register(port, delay, rate) for _ in range(runs)]
+            run = done[[r.wall for r in done].index(statistics.median(r.wall for r in done))]
+            floor = run.floor(delay, rate)
+            measured[name] = {
+                "wall": run.wall,
+                "floor": floor,
+                "ratio": run.wall / floor,
+                "connections": run.connections,
+                "requests": run.requests,
+                "up": run.up,
+                "down": run.down,
+            }
+    return {"clients": measured, "not_run": not_run}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--delay", type=float, default=DELAY_SECONDS, help="seconds, each way")
+    parser.add_argument("--rate", type=float, default=RATE_BYTES_PER_SECOND, help="bytes per second, each way")
+    parser.add_argument("--no-browser", action="store_true", help="skip the Chromium run")
+    arguments = parser.parse_args()
+    print(f"link: {arguments.delay * 1000:.0f} ms each way, {arguments.rate / 1024:.0f} KB/s each way")
+    print(f"{'client':<18} {'wall s':>7} {'floor s':>8} {'ratio':>6} {'target':>7}  round trips, bytes up/down")
+    result = measure(arguments.runs, arguments.delay, arguments.rate, browser=not arguments.no_browser)
+    for name, run in result["clients"].items():
+        print(
+            f"{name:<18} {run['wall']:>7.2f} {run['floor']:>8.2f} {run['ratio']:>6.3f} {'<=' + str(TARGET_RATIO):>7}"
+            f"  {run['connections']} connect + {run['requests']} requests, {run['up']} / {run['down']}"
+        )
 
 
 if __name__ == "__main__":

@@ -18,19 +18,26 @@ from app.instance import create_instance
 from tests.test_i18n import PAGE_BUDGET_BYTES, _pages
 
 
-def main() -> None:
+def measure() -> dict[str, dict[str, int]]:
+    """Per language, every participant page's size in bytes."""
     with tempfile.TemporaryDirectory() as folder:
         create_instance(Path(folder, "instance"), demo_event_source())
         app = create_app({"INSTANCE_DIR": Path(folder, "instance"), "TESTING": True})
-        for language in LANGUAGES:
-            sizes = {
+        return {
+            language: {
                 name: len(response.get_data())
                 for name, (response, _) in _pages(app, app.test_client(), language).items()
             }
-            largest = max(sizes, key=sizes.get)
-            print(f"{language}: largest {largest!r} {sizes[largest]} bytes (budget {PAGE_BUDGET_BYTES})")
-            for name, size in sizes.items():
-                print(f"    {size:6d}  {name}")
+            for language in LANGUAGES
+        }
+
+
+def main() -> None:
+    for language, sizes in measure().items():
+        largest = max(sizes, key=sizes.get)
+        print(f"{language}: largest {largest!r} {sizes[largest]} bytes (budget {PAGE_BUDGET_BYTES})")
+        for name, size in sizes.items():
+            print(f"    {size:6d}  {name}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,67 @@
+"""`python -m benchmarks` prints one table: a row per figure asked for, with baseline, ratio, target and verdict."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from app.i18n import LANGUAGES
+from benchmarks.suite import COLUMNS, Row, Target
+
+ROOT = Path(__file__).resolve().parent.parent
+_FIGURE = re.compile(r"(-?[\d,]+(?:\.\d+)?)(?: \S+)?(?: \(budget\))?")
+
+
+def _number(cell: str) -> float:
+    match = _FIGURE.fullmatch(cell)
+    assert match, f"not a number with its unit: {cell!r}"
+    return float(match.group(1).replace(",", ""))
+
+
+def _rows(lines: list[str]) -> list[dict[str, str]]:
+    """The rows of a printed table, each cell by its column, after checking the header."""
+    table = [[cell.strip() for cell in line.strip().strip("|").split("|")] for line in lines if line.startswith("|")]
+    assert table[0] == list(COLUMNS)
+    assert all(len(cells) == len(COLUMNS) for cells in table), "a row has lost or gained a column"
+    return [dict(zip(COLUMNS, cells, strict=True)) for cells in table[2:]]
+
+
+def test_the_suite_prints_each_asked_figure_as_a_row_with_numbers_and_a_verdict():
+    completed = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--only", "page_sizes,bundle_format"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "these are not the figures the targets are about" in completed.stdout
+    streamed, final = completed.stdout.split("\nAll ", 1)
+    rows = _rows(final.splitlines())
+    assert rows == _rows(streamed.splitlines()), "each row is printed as it is measured, then in the whole table"
+
+    measured = [row["measured"] for row in rows]
+    for language in LANGUAGES:
+        assert sum(f"largest participant page in {language}:" in what for what in measured) == 1, language
+    for kind in ("encrypted", "signed only"):
+        assert sum(f"records, {kind}, vs the record bytes" in what for what in measured) == 1, kind
+    assert {row["benchmark"] for row in rows} == {"page_sizes", "bundle_format"}
+
+    for row in rows:
+        figure = _number(row["figure"])
+        assert row["verdict"] in {"met", "MISSED", "-"}, row
+        if row["target"] != "none set":
+            baseline, ratio = _number(row["baseline"]), _number(row["ratio"])
+            assert abs(ratio - figure / baseline) < 0.001, row
+            assert row["verdict"] in {"met", "MISSED"}, row
+    for row in rows:
+        if row["benchmark"] == "page_sizes":
+            assert row["baseline"].endswith("(budget)"), "a budget must not pass for a measured baseline"
+
+
+def test_a_missed_target_says_missed():
+    target = Target("ratio", "<=", 1.05)
+    assert Row("bundle_format", "bytes", 106, "B", 100, target=target).verdict() == "MISSED"
+    assert Row("bundle_format", "bytes", 104, "B", 100, target=target).verdict() == "met"
