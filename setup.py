@@ -11,11 +11,11 @@ from pathlib import Path
 from setuptools import setup
 from setuptools.command.build_py import build_py
 
-TRANSLATIONS = Path("app", "translations")
+TRANSLATIONS = Path("app", "web", "translations")
 
 
 def compile_catalogs(into: Path) -> None:
-    """Write app/translations/<lang>/LC_MESSAGES/messages.mo under `into` from each .po beside the sources."""
+    """Write app/web/translations/<lang>/LC_MESSAGES/messages.mo under `into` from each .po beside the sources."""
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 

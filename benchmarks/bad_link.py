@@ -33,8 +33,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.event import demo_event_source
-from app.instance import create_instance
+from app.events.definition import demo_event_source
+from app.instance.setup import create_instance
 from benchmarks.sample import ANSWERS
 from tests.badlink import BadLink
 

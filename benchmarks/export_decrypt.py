@@ -20,11 +20,13 @@ from nacl.bindings import crypto_aead_xchacha20poly1305_ietf_decrypt
 from nacl.public import SealedBox
 
 import crypto
-from app import db, keyring
-from app.event import demo_event_source
-from app.export import export_csv
-from app.instance import create_instance, open_instance
-from app.records import load_all_records, store_sealed_parts
+from app.events.definition import demo_event_source
+from app.instance.folder import open_instance
+from app.instance.setup import create_instance
+from app.keys import keyring
+from app.registrations.export import export_csv
+from app.registrations.records import load_all_records, store_sealed_parts
+from app.storage import db
 from benchmarks.sample import ANSWERS
 from crypto.records import _associated_data
 

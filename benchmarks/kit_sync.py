@@ -20,15 +20,16 @@ import time
 from pathlib import Path
 
 import crypto
-from app import db
-from app.bundle_files import read_parts, write_parts
-from app.days import today
-from app.event import demo_event_source
-from app.instance import create_instance, open_instance
-from app.kit_bundle import issue_kit, open_kit_bundle
-from app.kit_instance import set_up_kit
-from app.registration import free_pseudonym, seal_into_record
-from app.sync import export_for_central, import_from_kit, mark_exported
+from app.common.bundle_files import read_parts, write_parts
+from app.common.clock import SYSTEM_CLOCK
+from app.events.definition import demo_event_source
+from app.instance.folder import open_instance
+from app.instance.setup import create_instance
+from app.kits.bundle import issue_kit, open_kit_bundle
+from app.kits.instance import set_up_kit
+from app.kits.sync import export_for_central, import_from_kit, mark_exported
+from app.registrations.register import free_pseudonym, seal_into_record
+from app.storage import db
 from benchmarks.sample import ANSWERS
 
 TARGET_RATIO = 1.05
@@ -51,7 +52,7 @@ def fill_kit(kit, registrations: int) -> None:
                         registration_id,
                         event.id,
                         free_pseudonym(connection, event.id),
-                        today(),
+                        SYSTEM_CLOCK.today(),
                         lookup,
                     ),
                 )

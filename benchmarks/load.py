@@ -13,8 +13,9 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from app.event import demo_event_source
-from app.instance import create_instance, open_instance
+from app.events.definition import demo_event_source
+from app.instance.folder import open_instance
+from app.instance.setup import create_instance
 from tests.conftest import running_server
 from tests.load import driver
 from tests.load.stored import check_stored

@@ -15,8 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from app.event import demo_event_source
-from app.instance import create_instance, open_instance
+from app.events.definition import demo_event_source
+from app.instance.folder import open_instance
+from app.instance.setup import create_instance
 from tests.conftest import running_server
 from tests.load import driver
 from tests.load.process_memory import MB, ResidentMemory, resident_memory

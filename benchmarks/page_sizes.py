@@ -11,10 +11,10 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from app import create_app
-from app.event import demo_event_source
-from app.i18n import LANGUAGES
-from app.instance import create_instance
+from app.events.definition import demo_event_source
+from app.instance.setup import create_instance
+from app.web.application import create_app
+from app.web.i18n import LANGUAGES
 from tests.test_i18n import PAGE_BUDGET_BYTES, _pages
 
 

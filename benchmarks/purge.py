@@ -17,9 +17,10 @@ import time
 from pathlib import Path
 
 import crypto
-from app import db, retention
-from app.instance import open_instance
-from app.registration import register
+from app.instance.folder import open_instance
+from app.registrations import retention
+from app.registrations.register import register
+from app.storage import db
 from benchmarks.sample import ANSWERS
 from tests.retention_helpers import PAST_EVENT, new_instance
 

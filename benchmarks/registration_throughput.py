@@ -22,12 +22,13 @@ from pathlib import Path
 
 from flask import Flask, render_template
 
-from app import create_app
-from app.event import demo_event_source
-from app.forms import event_values, registration_form_class, validate_registration
-from app.i18n import current_language
-from app.instance import create_instance
-from app.registration import Receipt
+from app.events.definition import demo_event_source
+from app.instance.setup import create_instance
+from app.registrations.register import Receipt
+from app.web.application import create_app
+from app.web.forms import event_values, registration_form_class, validate_registration
+from app.web.i18n import current_language
+from app.web.state import state_of
 from benchmarks.sample import ANSWERS as SAMPLE_ANSWERS
 
 TARGET_RATIO = 0.8
@@ -51,7 +52,7 @@ def baseline_app(folder: Path) -> Flask:
     app.extensions["baseline.wal_holder"] = sqlite3.connect(database, check_same_thread=False)
 
     def plaintext_register():
-        event = app.extensions["gatehouse"].event
+        event = state_of(app).instance.event
         form = registration_form_class(event, current_language())()
         if not form.is_submitted():
             form.submission.data = "x" * 43

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from app import create_app
-from app.event import demo_event_source
-from app.instance import create_instance
+from app.events.definition import demo_event_source
+from app.instance.setup import create_instance
+from app.web.application import create_app
 
 # Property tests: at least 10,000 examples each in CI (where CI is set), a quick pass locally.
 settings.register_profile("ci", max_examples=10_000, deadline=None, database=None)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
 import re
+
+from app.common.clock import Clock
 
 _HIDDEN = re.compile(r'<input[^>]*\bname="(csrf_token|submission)"[^>]*\bvalue="([^"]*)"')
 
@@ -38,3 +41,21 @@ def dump_database(connection) -> bytes:
             for value in row:
                 chunks.append(value if isinstance(value, bytes) else str(value).encode("utf-8"))
     return b"\n".join(chunks)
+
+
+class SetClock(Clock):
+    """A clock that stands where a test puts it, and moves only when the test moves it."""
+
+    def __init__(self, now: datetime.datetime | None = None) -> None:
+        self._now = now or datetime.datetime.now(datetime.UTC)
+        self._monotonic = 1_000_000.0
+
+    def now(self) -> datetime.datetime:
+        return self._now
+
+    def monotonic(self) -> float:
+        return self._monotonic
+
+    def advance(self, seconds: float) -> None:
+        self._now += datetime.timedelta(seconds=seconds)
+        self._monotonic += seconds

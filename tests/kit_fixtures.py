@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import crypto
-from app.bundle_files import write_parts
-from app.event import demo_event_source
-from app.instance import Instance, create_instance, open_instance
-from app.kit_bundle import issue_kit, open_kit_bundle
-from app.kit_instance import set_up_kit
+from app.common.bundle_files import write_parts
+from app.events.definition import demo_event_source
+from app.instance.folder import Instance, open_instance
+from app.instance.setup import create_instance
+from app.kits.bundle import issue_kit, open_kit_bundle
+from app.kits.instance import set_up_kit
 from tests.conftest import LiveServer, free_port
 from tests.staff_fixtures import TEST_COST
 

@@ -6,10 +6,11 @@ import datetime
 from pathlib import Path
 
 import crypto
-from app import db
-from app.event import demo_event_source
-from app.instance import Instance, create_instance, open_instance
-from app.registration import register
+from app.events.definition import demo_event_source
+from app.instance.folder import Instance, open_instance
+from app.instance.setup import create_instance
+from app.registrations.register import register
+from app.storage import db
 from tests.helpers import valid_answers
 
 # The demo event moved into the past: everything it holds is due for destruction today.

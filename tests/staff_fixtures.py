@@ -10,10 +10,13 @@ import pyotp
 import pytest
 
 import crypto
-from app import db, keyring
-from app.instance import open_instance
-from app.staff_accounts import add_staff
-from tests.helpers import hidden_fields, valid_answers
+from app.common.clock import SYSTEM_CLOCK, Clock
+from app.instance.folder import opened
+from app.staff import grants
+from app.staff.accounts import add_staff
+from app.staff.login import TOTP_STEP_SECONDS
+from app.web.state import state_of
+from tests.helpers import SetClock, hidden_fields, valid_answers
 
 
 @dataclass
@@ -22,13 +25,28 @@ class Person:
     passphrase: str
     totp_secret: str
     staff_id: str
-    next_offset: int = -1  # each login uses a later TOTP step: a code is never accepted twice
+    last_step: int = 0  # the last TOTP step this person's codes used: a code is never accepted twice
 
-    def code(self) -> str:
-        step = int(time.time() // 30) + self.next_offset
-        self.next_offset += 1
-        assert self.next_offset <= 2, "a test may log one person in at most three times"
-        return pyotp.TOTP(self.totp_secret).at(step * 30)
+    def code(self, clock: Clock = SYSTEM_CLOCK) -> str:
+        """A code the server accepts whenever it checks, in this step or the next (it allows one step either
+        way), and later than any this person used before. Waits for the next step only when both are used."""
+        wanted = max(_step(clock), self.last_step + 1)
+        while wanted > _step(clock) + 1:
+            _wait_for_next_step(clock)
+        self.last_step = wanted
+        return pyotp.TOTP(self.totp_secret).at(wanted * TOTP_STEP_SECONDS)
+
+
+def _step(clock: Clock) -> int:
+    return int(clock.unix() // TOTP_STEP_SECONDS)
+
+
+def _wait_for_next_step(clock: Clock) -> None:
+    until_next = TOTP_STEP_SECONDS - clock.unix() % TOTP_STEP_SECONDS
+    if isinstance(clock, SetClock):
+        clock.advance(until_next)
+    else:
+        time.sleep(until_next + 0.01)
 
 
 @dataclass
@@ -45,28 +63,21 @@ TEST_COST = crypto.Argon2Cost(memory_kib=1024, time_cost=1, parallelism=1)
 
 def make_team(instance_path, recovery_words, roster) -> Team:
     """roster: username -> (role, compartments granted from the recovery key)."""
-    instance = open_instance(instance_path)
-    connection = instance.connect()
     team = Team()
-    try:
-        recovery = crypto.private_key_from_recovery_words(" ".join(recovery_words))
-        recovery_keys = keyring.keys_from_recovery(connection, instance.event.id, recovery)
-        with db.transaction(connection):
-            for username, (role, compartments) in roster.items():
-                account = add_staff(connection, username, role, cost=TEST_COST)
-                for compartment in compartments:
-                    keyring.grant(
-                        connection,
-                        instance.event.id,
-                        compartment,
-                        account.member.id,
-                        account.member.public_key,
-                        recovery_keys,
-                        "recovery key",
-                    )
-                team.people[username] = Person(username, account.passphrase, account.totp_secret, account.member.id)
-    finally:
-        connection.close()
+    with opened(instance_path) as (instance, connection):
+        recovery_keys = grants.keys_from_recovery_words(connection, instance.event.id, " ".join(recovery_words))
+        for username, (role, compartments) in roster.items():
+            account = add_staff(connection, username, role, cost=TEST_COST)
+            for compartment in compartments:
+                grants.grant(
+                    connection,
+                    instance.event,
+                    compartment=compartment,
+                    to=username,
+                    holder_keys=recovery_keys,
+                    actor="recovery key",
+                )
+            team.people[username] = Person(username, account.passphrase, account.totp_secret, account.member.id)
     return team
 
 
@@ -91,7 +102,7 @@ def login(client, person: Person, passphrase: str | None = None, code: str | Non
             "csrf_token": tokens["csrf_token"],
             "username": person.username,
             "passphrase": person.passphrase if passphrase is None else passphrase,
-            "code": person.code() if code is None else code,
+            "code": person.code(state_of(client.application).clock) if code is None else code,
         },
     )
 
@@ -113,7 +124,7 @@ def register_canary(client, canary: str) -> None:
 
 
 def registration_ids(app) -> list[str]:
-    connection = app.extensions["gatehouse"].connect()
+    connection = state_of(app).instance.connect()
     try:
         return [row[0] for row in connection.execute("SELECT id FROM registrations ORDER BY id")]
     finally:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import crypto
-from app.lifecycle import Found, withdraw
-from app.registration import register
-from app.sync import KitExport, export_for_central, mark_exported
+from app.kits.sync import KitExport, export_for_central, mark_exported
+from app.registrations.lifecycle import Found, withdraw
+from app.registrations.register import register
 from tests.helpers import dump_database, valid_answers
 from tests.kit_fixtures import Kit
 

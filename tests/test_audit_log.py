@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner
 from nacl.signing import SigningKey
 
-from app import audit
-from app.audit_bundle import KIND
-from app.cli import cli
-from app.instance import open_instance
+from app.audit import log as audit
+from app.audit.bundle import KIND
+from app.cli.main import cli
+from app.instance.folder import open_instance
 from crypto import log_chain
 from offline_bundle import read_bundle, write_bundle
 from tests.retention_helpers import new_instance, register_one
@@ -228,7 +228,7 @@ def test_the_log_holds_no_personal_value_no_address_and_no_time(tmp_path):
 
 
 def test_the_running_server_signs_its_log_every_day(tmp_path):
-    from app.maintenance import run_daily
+    from app.serving.maintenance import run_daily
 
     instance, _words = new_instance(tmp_path / "instance")
     run_daily(instance)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
-from app import audit
-from app.audit_bundle import KIND, verify_audit_bundle
+from app.audit import log as audit
+from app.audit.bundle import KIND, verify_audit_bundle
+from app.web.state import state_of
 from offline_bundle import read_bundle
 from tests.staff_fixtures import csrf, login, open_page, register_canary, registration_ids
 
@@ -33,7 +34,7 @@ def test_an_auditor_sees_rules_counts_and_a_verifying_log_but_no_value(app, clie
 
 def test_the_page_says_when_the_log_does_not_verify(app, client, team):
     login(client, team["audrey"])
-    connection = app.extensions["gatehouse"].connect()
+    connection = state_of(app).instance.connect()
     try:
         connection.execute("UPDATE audit_log SET reason = 'altered' WHERE seq = 1")
     finally:
@@ -47,7 +48,7 @@ def test_an_auditor_downloads_a_signed_log_and_the_download_is_logged(app, clien
     response = client.post("/staff/audit/export", data={"csrf_token": csrf(client, "/staff/audit")})
     assert response.status_code == 200
     assert response.headers["Content-Disposition"].endswith('-audit-log.ghb"')
-    key = audit.signing_public_key(app.extensions["gatehouse"].connect())
+    key = audit.signing_public_key(state_of(app).instance.connect())
     event_id, verification = verify_audit_bundle([response.get_data()], key)
     assert verification.ok and event_id == "stockholm-forum-2027"
     last = json.loads(read_bundle([response.get_data()], kind=KIND, trusted_signers={key: "instance"}).records[-1])

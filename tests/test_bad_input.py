@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from app import create_app
+from app.web.application import create_app
+from app.web.state import state_of
 from tests.helpers import hidden_fields, valid_answers
 
 NOTHING_STORED = "Nothing was stored yet"
@@ -17,7 +18,7 @@ def _tokens(client):
 
 
 def _registrations(app) -> int:
-    connection = app.extensions["gatehouse"].connect()
+    connection = state_of(app).instance.connect()
     try:
         return connection.execute("SELECT count(*) FROM registrations").fetchone()[0]
     finally:

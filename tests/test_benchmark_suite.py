@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from app.i18n import LANGUAGES
+from app.web.i18n import LANGUAGES
 from benchmarks.suite import COLUMNS, Row, Target
 
 ROOT = Path(__file__).resolve().parent.parent

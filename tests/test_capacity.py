@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from app import create_app
-from app.event import demo_event_source
-from app.instance import create_instance
-from app.lifecycle import CapacityReached, decide
+from app.events.definition import demo_event_source
+from app.instance.setup import create_instance
+from app.registrations.lifecycle import CapacityReached, decide
+from app.web.application import create_app
+from app.web.state import state_of
 from tests.staff_fixtures import ROSTER, csrf, login, make_team
 from tests.test_status_and_withdrawal import _register, _status
 
@@ -21,7 +22,7 @@ def small_event(tmp_path):
 
 
 def _ids(app):
-    connection = app.extensions["gatehouse"].connect()
+    connection = state_of(app).instance.connect()
     try:
         return [row[0] for row in connection.execute("SELECT id FROM registrations ORDER BY id")]
     finally:
@@ -42,14 +43,14 @@ def test_approvals_beyond_capacity_are_refused_with_a_clear_message(small_event)
         )
         assert response.status_code == expected
     assert "All 1 places are taken" in response.get_data(as_text=True)
-    connection = app.extensions["gatehouse"].connect()
+    connection = state_of(app).instance.connect()
     try:
         assert connection.execute("SELECT status FROM registrations WHERE id = ?", (second,)).fetchone() == (
             "submitted",
         )
         with pytest.raises(CapacityReached):
-            decide(connection, app.extensions["gatehouse"].event.id, second, "approved", "ana", capacity=1)
-        decide(connection, app.extensions["gatehouse"].event.id, second, "waitlisted", "ana", capacity=1)
+            decide(connection, state_of(app).instance.event.id, second, "approved", "ana", capacity=1)
+        decide(connection, state_of(app).instance.event.id, second, "waitlisted", "ana", capacity=1)
     finally:
         connection.close()
 
@@ -59,9 +60,9 @@ def test_once_full_newcomers_are_waitlisted_and_told_so(small_event):
     client = app.test_client()
     _register(client)
     (first,) = _ids(app)
-    connection = app.extensions["gatehouse"].connect()
+    connection = state_of(app).instance.connect()
     try:
-        decide(connection, app.extensions["gatehouse"].event.id, first, "approved", "ana", capacity=1)
+        decide(connection, state_of(app).instance.event.id, first, "approved", "ana", capacity=1)
     finally:
         connection.close()
     from tests.helpers import hidden_fields, valid_answers

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 
 import crypto
-from app import keyring
-from app.lifecycle import decide
-from app.records import load_record, open_record
+from app.keys import keyring
+from app.registrations.lifecycle import decide
+from app.registrations.records import load_record, open_record
+from app.web.state import state_of
 from tests.test_status_and_withdrawal import _register, _status
 
 FOLLOW_UP = {
@@ -20,7 +21,7 @@ FOLLOW_UP = {
 
 
 def _ids_by_pseudonym(app) -> dict[str, str]:
-    connection = app.extensions["gatehouse"].connect()
+    connection = state_of(app).instance.connect()
     try:
         return {p: i for i, p in connection.execute("SELECT id, pseudonym FROM registrations")}
     finally:
@@ -28,15 +29,15 @@ def _ids_by_pseudonym(app) -> dict[str, str]:
 
 
 def _approve(app, registration_id):
-    connection = app.extensions["gatehouse"].connect()
+    connection = state_of(app).instance.connect()
     try:
-        decide(connection, app.extensions["gatehouse"].event.id, registration_id, "approved", "ana")
+        decide(connection, state_of(app).instance.event.id, registration_id, "approved", "ana")
     finally:
         connection.close()
 
 
 def _opened(app, demo_instance, registration_id):
-    instance = app.extensions["gatehouse"]
+    instance = state_of(app).instance
     connection = instance.connect()
     try:
         recovery = crypto.private_key_from_recovery_words(" ".join(demo_instance.recovery_words))
@@ -78,7 +79,7 @@ def test_sending_again_replaces_the_details_and_their_keys(app, client, demo_ins
     corrected = {**FOLLOW_UP, "passport_number": "QZX7FIXED93"}
     _send_follow_up(client, _status(client, codename).get_data(as_text=True), corrected)
     assert _opened(app, demo_instance, registration_id)["visa"]["passport_number"] == "QZX7FIXED93"
-    connection = app.extensions["gatehouse"].connect()
+    connection = state_of(app).instance.connect()
     try:
         keys = connection.execute(
             "SELECT compartment, count(*) FROM data_keys WHERE registration_id = ? GROUP BY compartment",
@@ -124,9 +125,9 @@ def test_a_follow_up_for_a_record_no_longer_approved_is_refused(app, client, dem
     registration_id = _ids_by_pseudonym(app)[pseudonym]
     _approve(app, registration_id)
     status_html = _status(client, codename).get_data(as_text=True)
-    connection = app.extensions["gatehouse"].connect()
+    connection = state_of(app).instance.connect()
     try:
-        decide(connection, app.extensions["gatehouse"].event.id, registration_id, "rejected", "ana")
+        decide(connection, state_of(app).instance.event.id, registration_id, "rejected", "ana")
     finally:
         connection.close()
     response = _send_follow_up(client, status_html)

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from nacl.signing import SigningKey
 
-from app.cli import cli
-from app.event import demo_event_source
+from app.cli.main import cli
+from app.events.definition import demo_event_source
 from offline_bundle import write_bundle
 
 EXAMPLES = int(os.environ.get("GATEHOUSE_FUZZ_EXAMPLES", "150"))

@@ -8,9 +8,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app import create_app
-from app.event import demo_event_source
-from app.instance import create_instance
+from app.events.definition import demo_event_source
+from app.instance.setup import create_instance
+from app.web.application import create_app
+from app.web.state import state_of
 from tests.helpers import hidden_fields, valid_answers
 from tests.staff_fixtures import ROSTER, csrf, login, make_team
 
@@ -34,9 +35,9 @@ def site(tmp_path_factory):
 
 def _stored_records_are_whole(app) -> int:
     """Every stored registration holds all its registration fields: none was written half-way."""
-    connection = app.extensions["gatehouse"].connect()
+    connection = state_of(app).instance.connect()
     try:
-        expected = len(app.extensions["gatehouse"].event.registration_fields())
+        expected = len(state_of(app).instance.event.registration_fields())
         counts = [n for (n,) in connection.execute("SELECT count(*) FROM field_values GROUP BY registration_id")]
         assert all(n >= expected for n in counts)
         return connection.execute("SELECT count(*) FROM registrations").fetchone()[0]
@@ -106,7 +107,7 @@ def test_staff_forms_survive_any_fields(site, path, fields, with_token):
     if with_token:
         fields = {**fields, "csrf_token": csrf(client, "/staff/login")}
     _answered_sanely(client.post(path, data=fields))
-    assert (app.extensions["gatehouse"].path / "gatehouse.db").exists()
+    assert (state_of(app).instance.path / "gatehouse.db").exists()
 
 
 def test_a_logged_in_admin_fuzzing_the_wipe_form_destroys_nothing(site):
@@ -120,6 +121,6 @@ def test_a_logged_in_admin_fuzzing_the_wipe_form_destroys_nothing(site):
     def attempt(fields):
         response = client.post("/staff/wipe", data={**fields, "csrf_token": csrf(client, "/staff/wipe")})
         _answered_sanely(response)
-        assert (app.extensions["gatehouse"].path / "gatehouse.db").exists()
+        assert (state_of(app).instance.path / "gatehouse.db").exists()
 
     attempt()

@@ -14,17 +14,17 @@ from babel.messages.pofile import read_po
 from flask_babel import force_locale, gettext
 from markupsafe import escape
 
-import app as app_package
-from app.i18n import LANGUAGES, RIGHT_TO_LEFT
+import app.web as web_package
+from app.web.i18n import LANGUAGES, RIGHT_TO_LEFT
 from tests.helpers import hidden_fields, valid_answers
 from tests.test_follow_up import FOLLOW_UP, _approve, _ids_by_pseudonym
 
 ROOT = Path(__file__).resolve().parents[1]
-TRANSLATIONS = ROOT / "app" / "translations"
+TRANSLATIONS = ROOT / "app" / "web" / "translations"
 TRANSLATED = [code for code in LANGUAGES if code != "en"]
 PAGE_BUDGET_BYTES = 12 * 1024
 # Staff and auditor strings are marked but catalogued in English only; everything else reaches participants.
-STAFF_SOURCES = re.compile(r"^app/(staff[^/]*\.py|auditor\.py|emergency\.py|templates/staff/)")
+STAFF_SOURCES = re.compile(r"^app/web/(staff[^/]*\.py|auditor\.py|emergency\.py|access\.py|templates/staff/)")
 _PLACEHOLDER = re.compile(r"%(?:\([^)]*\))?[#0 +-]*(?:\d+|\*)?(?:\.\d+)?[diouxXeEfFgGcrsa%]|\{[^{}]*\}")
 
 
@@ -115,7 +115,7 @@ def test_persian_uses_persian_letters():
 
 def test_installed_catalogs_are_compiled_from_the_current_sources():
     """The .mo files are made by pip install (editable or not), never at request time; a stale one fails here."""
-    installed = Path(app_package.__file__).parent / "translations"
+    installed = Path(web_package.__file__).parent / "translations"
     for language in TRANSLATED:
         compiled = installed / language / "LC_MESSAGES" / "messages.mo"
         assert compiled.is_file(), f"{compiled} is missing: run `pip install -e '.[test]'` again to compile it"
@@ -126,7 +126,7 @@ def test_installed_catalogs_are_compiled_from_the_current_sources():
 
 
 def test_style_mirrors_for_right_to_left():
-    style = (ROOT / "app" / "style.css").read_text()
+    style = (ROOT / "app" / "web" / "style.css").read_text()
     physical = re.findall(
         r"(?:margin|padding|border)-(?:left|right)|:\s*(?:left|right)\b|[{;]\s*(?:left|right)\s*:", style
     )

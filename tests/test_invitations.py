@@ -10,10 +10,12 @@ import sys
 import pytest
 
 import crypto
-from app import create_app, invitations
-from app.event import demo_event_source
-from app.instance import create_instance
-from tests.helpers import dump_database, hidden_fields, valid_answers
+from app.events.definition import demo_event_source
+from app.instance.setup import create_instance
+from app.registrations import invitations
+from app.web.application import create_app
+from app.web.state import state_of
+from tests.helpers import SetClock, dump_database, hidden_fields, valid_answers
 
 REFUSED = "This invitation code is not valid."
 
@@ -25,12 +27,14 @@ def invited(tmp_path):
     return path, create_app({"INSTANCE_DIR": path})
 
 
-def _codes(app, count=1, uses=1, expires=None):
-    instance = app.extensions["gatehouse"]
+def _codes(app, count=1, uses=1, expires=None, issued_days_ago=0):
+    """Codes issued now, or ``issued_days_ago`` (an expired code can only have been issued in the past)."""
+    instance = state_of(app).instance
     connection = instance.connect()
+    connection.clock = SetClock(now=connection.clock.now() - datetime.timedelta(days=issued_days_ago))
     try:
         expires = expires or datetime.date.today() + datetime.timedelta(days=30)
-        return invitations.issue(connection, instance.secrets.invitation_key, count, uses, expires)
+        return invitations.issue(connection, instance, count, uses, expires)
     finally:
         connection.close()
 
@@ -41,7 +45,7 @@ def _register(client, code):
 
 
 def _count(app):
-    connection = app.extensions["gatehouse"].connect()
+    connection = state_of(app).instance.connect()
     try:
         return connection.execute("SELECT count(*) FROM registrations").fetchone()[0]
     finally:
@@ -63,7 +67,7 @@ def test_an_unused_invitation_works_once_and_the_second_use_fails(invited):
 def test_used_expired_and_unknown_codes_get_the_same_refusal(invited):
     _path, app = invited
     (used,) = _codes(app)
-    (expired,) = _codes(app, expires=datetime.date.today() - datetime.timedelta(days=1))
+    (expired,) = _codes(app, expires=datetime.date.today() - datetime.timedelta(days=1), issued_days_ago=10)
     client = app.test_client()
     _register(client, used)
     pages = [_register(client, code) for code in (used, expired, crypto.new_invitation_code(), "nonsense")]
@@ -86,7 +90,7 @@ def test_a_resent_form_does_not_spend_the_code_twice(invited):
 def test_codes_never_appear_in_plaintext_in_the_database(invited):
     _path, app = invited
     codes = _codes(app, count=20)
-    connection = app.extensions["gatehouse"].connect()
+    connection = state_of(app).instance.connect()
     try:
         dump = dump_database(connection)
     finally:

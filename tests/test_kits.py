@@ -12,11 +12,11 @@ import pytest
 from click.testing import CliRunner
 
 import crypto
-from app.cli import cli
-from app.event import demo_event_source
-from app.instance import SECRET_FILE
-from app.kit_bundle import KitError, open_kit_bundle
-from app.kit_instance import open_kit
+from app.cli.main import cli
+from app.events.definition import demo_event_source
+from app.instance.folder import SECRET_FILE
+from app.kits.bundle import KitError, open_kit_bundle
+from app.kits.instance import open_kit
 from offline_bundle import NotForThisKey
 from tests.helpers import hidden_fields, valid_answers
 from tests.kit_fixtures import gatehouse, make_central, make_kit, running_kit, unverified_context
@@ -141,7 +141,7 @@ def test_a_kit_on_a_network_serves_https_with_the_certificate_it_prints(tmp_path
         register_over_http(kit.url, canary_answers("tls"))
         with pytest.raises(OSError):  # plain HTTP to the TLS port gets nowhere
             urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).read()
-    from app.tls import fingerprint_of
+    from app.serving.tls import fingerprint_of
 
     assert fingerprint_of(der) in printed
     assert f"https://127.0.0.1:{port}/" in printed
@@ -157,7 +157,7 @@ def test_another_kits_passphrase_does_not_open_this_kit(tmp_path):
 
 
 def test_from_kit_to_central_to_staff_by_the_commands_a_coordinator_and_an_organiser_run(tmp_path):
-    from app import create_app
+    from app.web.application import create_app
     from tests.staff_fixtures import ROSTER, login, make_team, open_page
 
     central, words = make_central(tmp_path / "central")

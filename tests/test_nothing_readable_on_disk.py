@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 import crypto
-from app.instance import open_instance
-from app.keyring import keys_from_recovery
-from app.records import load_all_records, open_record
+from app.instance.folder import open_instance
+from app.keys.keyring import keys_from_recovery
+from app.registrations.records import load_all_records, open_record
 from tests.helpers import dump_database, hidden_fields, valid_answers
 
 CANARY_CORE = "QZX7CANARY93"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from app import create_app
-from app.cli import cli
-from app.onion import OnionHostnameInvalid
+from app.cli.main import cli
+from app.web.application import create_app
+from app.web.onion import OnionHostnameInvalid
 
 ONION = "a" * 56 + ".onion"
 

@@ -7,10 +7,11 @@ import json
 
 import pytest
 
-from app import audit, retention
-from app.lifecycle import decide
-from app.registration import add_follow_up
-from tests.helpers import dump_database
+from app.audit import log as audit
+from app.registrations import retention
+from app.registrations.lifecycle import decide
+from app.registrations.register import add_follow_up
+from tests.helpers import SetClock, dump_database
 from tests.retention_helpers import day, new_instance, register_one, values_by_field
 
 AFTER_EVENT_ZERO_DAYS = {"badge_name", "track", "diet", "access_needs", "photo_consent", "safety_notes"}
@@ -135,13 +136,13 @@ def test_each_day_has_one_purge_run_entry_even_when_nothing_is_due(demo):
     assert len(runs) == 1 and json.loads(runs[0].detail)["values destroyed"] == 0
 
 
-def test_a_clock_set_back_never_brings_a_destruction_earlier(demo, monkeypatch):
+def test_a_clock_set_back_never_brings_a_destruction_earlier(demo):
     """The log's latest day stands in for a clock that jumped back: approvals and purges never count from earlier."""
     instance, connection = demo
     registration_id = register_one(connection, instance)
     audit.log(connection, "cli", "clock check")
     real_day = day(audit.current_day(connection))
-    monkeypatch.setattr("app.audit.today", lambda: (real_day - datetime.timedelta(days=100)).isoformat())
+    connection.clock = SetClock(now=connection.clock.now() - datetime.timedelta(days=100))
 
     decide(connection, instance.event.id, registration_id, "approved", "ana")
     add_follow_up(connection, instance.event, registration_id, FOLLOW_UP)

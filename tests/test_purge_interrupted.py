@@ -13,9 +13,10 @@ import time
 
 import pytest
 
-from app import audit, retention
-from app.instance import open_instance
-from app.lifecycle import decide
+from app.audit import log as audit
+from app.instance.folder import open_instance
+from app.registrations import retention
+from app.registrations.lifecycle import decide
 from tests.retention_helpers import PAST_EVENT, new_instance, register_one
 
 RECORDS = 1500

@@ -14,11 +14,13 @@ from pathlib import Path
 import sqlcipher3
 
 import crypto
-from app import db, retention
-from app.event import load_event
-from app.instance import Instance, set_up_database
-from app.lifecycle import decide, find_by_id, withdraw
-from app.registration import add_follow_up
+from app.events.definition import load_event
+from app.instance.folder import Instance
+from app.instance.setup import set_up_database
+from app.registrations import retention
+from app.registrations.lifecycle import decide, find_by_id, withdraw
+from app.registrations.register import add_follow_up
+from app.storage import db
 from tests.retention_helpers import PAST_EVENT, register_one
 from tests.test_purge import FOLLOW_UP
 
@@ -33,7 +35,7 @@ def _ciphertexts(connection, where: str = "1") -> list[bytes]:
 
 def _unencrypted_instance(tmp_path: Path):
     path = tmp_path / "unencrypted.db"
-    connection = db.configure(sqlcipher3.connect(str(path), isolation_level=None))
+    connection = db.configure(sqlcipher3.connect(str(path), isolation_level=None, factory=db.ClockedConnection))
     event = load_event(PAST_EVENT.replace("ends = 2020-05-07", "ends = 2026-01-10"))
     set_up_database(connection, event, PAST_EVENT)
     instance = Instance(tmp_path, crypto.derive_instance_secrets(crypto.new_master_secret()), event)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from app.instance import open_instance
-from app.maintenance import DailyMaintenance, seconds_until_next_run
+from app.instance.folder import open_instance
+from app.serving.maintenance import DailyMaintenance, seconds_until_next_run
 from tests.conftest import running_server
 from tests.retention_helpers import PAST_EVENT, new_instance, register_one, values_by_field
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 import crypto
-from app.records import load_record
+from app.registrations.records import load_record
+from app.web.state import state_of
 from tests.helpers import dump_database, hidden_fields, valid_answers
 
 
@@ -22,7 +23,7 @@ def _register(client, answers=None, tokens=None):
 
 def _count(app, table="registrations"):
     with app.app_context():
-        connection = app.extensions["gatehouse"].connect()
+        connection = state_of(app).instance.connect()
         try:
             return connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         finally:
@@ -45,7 +46,7 @@ def test_index_says_what_is_collected_why_and_for_how_long(client):
 
 def test_register_page_has_every_registration_field_consent_and_csrf(client, app):
     html = _form_page(client)
-    event = app.extensions["gatehouse"].event
+    event = state_of(app).instance.event
     for field in event.registration_fields():
         assert f'name="{field.key}"' in html
     for field in event.fields:
@@ -78,7 +79,7 @@ def test_resent_form_is_stored_once_and_shows_the_same_receipt(client, app):
     assert "stored once" in again_html
     assert _count(app) == 1
     assert _count(app, "data_keys") == len(
-        {f.compartment for f in app.extensions["gatehouse"].event.registration_fields()}
+        {f.compartment for f in state_of(app).instance.event.registration_fields()}
     )
 
 
@@ -92,7 +93,7 @@ def test_different_forms_make_different_records_with_different_codenames(client,
 def test_stored_codename_is_only_a_keyed_hash(client, app):
     response, _ = _register(client)
     codename = _shown(response.get_data(as_text=True), "codename")
-    instance = app.extensions["gatehouse"]
+    instance = state_of(app).instance
     connection = instance.connect()
     try:
         (stored,) = connection.execute("SELECT codename_lookup FROM registrations").fetchone()
@@ -106,7 +107,7 @@ def test_stored_codename_is_only_a_keyed_hash(client, app):
 
 def test_every_registration_field_is_sealed_even_when_left_empty(client, app):
     _register(client, valid_answers(access_needs="", safety_notes=""))
-    instance = app.extensions["gatehouse"]
+    instance = state_of(app).instance
     connection = instance.connect()
     try:
         registration_id, day = connection.execute("SELECT id, submitted_day FROM registrations").fetchone()
@@ -125,7 +126,7 @@ def test_a_form_whose_registration_was_withdrawn_on_a_kit_after_its_sync_asks_to
     # derived from the form's codename: sending that same form again must not make a record the
     # withdrawal would then destroy at the central instance.
     tokens = hidden_fields(_form_page(client))
-    instance = app.extensions["gatehouse"]
+    instance = state_of(app).instance
     codename = crypto.codename_for_submission(instance.secrets.receipt_key, tokens["submission"])
     registration_id = crypto.registration_id_for(crypto.codename_lookup(instance.secrets.codename_lookup_key, codename))
     connection = instance.connect()

@@ -8,8 +8,8 @@ import pytest
 from nacl.public import PrivateKey
 
 import crypto
-from app.event import demo_event_source, load_event
-from app.registration_records import RecordMalformed, RegistrationRecord, decode, encode
+from app.events.definition import demo_event_source, load_event
+from app.registrations.record_format import RecordMalformed, RegistrationRecord, decode, encode
 from benchmarks.sample import ANSWERS
 from offline_bundle.framing import encode_varint
 

@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 
-from app.event import EventDefinitionError, demo_event_source, load_event
+from app.events.definition import EventDefinitionError, demo_event_source, load_event
 
 DEMO = demo_event_source()
 
@@ -73,8 +73,8 @@ def _notice_row(html: str, label: str) -> str:
 
 @pytest.mark.parametrize(("days", "shown"), [(30, "Jun 7, 2027"), (10, "May 18, 2027")])
 def test_the_privacy_notice_is_generated_from_the_rules(tmp_path, days, shown):
-    from app import create_app
-    from app.instance import create_instance
+    from app.instance.setup import create_instance
+    from app.web.application import create_app
 
     source = _field_rule(DEMO, "safe_contact", "retain_days_after_event = 30", f"retain_days_after_event = {days}")
     create_instance(tmp_path / "instance", source)

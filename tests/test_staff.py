@@ -13,16 +13,20 @@ import argon2
 import pytest
 
 import crypto
-from app import audit, create_app, keyring
-from app.instance import open_instance
-from app.staff_auth import LoginRefused, LoginThrottle, LoginThrottled, authenticate
+from app.audit import log as audit
+from app.instance.folder import open_instance
+from app.keys import keyring
+from app.staff.login import LoginRefused, LoginThrottle, LoginThrottled, authenticate
+from app.web.application import create_app
+from app.web.state import state_of
+from tests.helpers import SetClock
 from tests.staff_fixtures import csrf, login, open_page, register_canary, registration_ids
 
 CANARY = "QZX7STAFF93"
 
 
 def _connection(app):
-    return app.extensions["gatehouse"].connect()
+    return state_of(app).instance.connect()
 
 
 def _audit(app) -> list[audit.Entry]:
@@ -103,8 +107,10 @@ def test_cookies_are_secure_over_https_and_onion(app, team, base_url):
 
 
 def test_sixth_wrong_login_within_a_minute_is_refused_without_checking_the_passphrase(app, team):
-    throttle = LoginThrottle()
+    clock = SetClock()
+    throttle = LoginThrottle(clock=clock)
     connection = _connection(app)
+    connection.clock = clock
     try:
         for _ in range(5):
             with pytest.raises(LoginRefused):
@@ -112,10 +118,10 @@ def test_sixth_wrong_login_within_a_minute_is_refused_without_checking_the_passp
         # If the passphrase were checked now, this unreadable hash would raise InvalidHashError instead.
         connection.execute("UPDATE staff SET login_hash = 'not an argon2 hash' WHERE username = 'ana'")
         with pytest.raises(LoginThrottled):
-            authenticate(connection, throttle, "ana", team["ana"].passphrase, team["ana"].code())
-        later = time.time() + 61
+            authenticate(connection, throttle, "ana", team["ana"].passphrase, team["ana"].code(clock))
+        clock.advance(61)
         with pytest.raises(argon2.exceptions.InvalidHashError):
-            authenticate(connection, throttle, "ana", team["ana"].passphrase, "000000", now=later)
+            authenticate(connection, throttle, "ana", team["ana"].passphrase, "000000")
     finally:
         connection.close()
 
@@ -218,7 +224,7 @@ def test_staff_see_only_their_compartments_and_the_rest_is_not_theirs(app, clien
     assert "<dd>Vegan</dd>" in html, "a choice is shown by its label"
     for hidden in ("name", "contact", "safety"):
         assert f"{CANARY}-{hidden}" not in html
-    assert html.count("Not yours to see.") == len(app.extensions["gatehouse"].event.compartments) - 1
+    assert html.count("Not yours to see.") == len(state_of(app).instance.event.compartments) - 1
 
 
 def test_admin_without_grants_reads_no_field_by_any_route(app, client, team):
@@ -257,7 +263,7 @@ def test_export_holds_only_the_compartments_held(app, client, team):
 
 
 def test_export_cells_cannot_run_as_formulas(app, client, team):
-    from app.export import neutralise
+    from app.registrations.export import neutralise
 
     for dangerous in ('=HYPERLINK("x")', "+1", "-1", "@SUM(A1)", "\tx", "\rx"):
         assert neutralise(dangerous) == "'" + dangerous
@@ -422,7 +428,7 @@ def test_grant_to_a_disabled_or_unknown_account_changes_nothing(app, client, tea
 
 def test_revoke_with_rotation_keeps_new_records_from_the_revoked_key(app, team):
     client = app.test_client()
-    instance = app.extensions["gatehouse"]
+    instance = state_of(app).instance
     connection = _connection(app)
     try:
         otto_key = crypto.unlock_private_key(
@@ -444,7 +450,7 @@ def test_revoke_with_rotation_keeps_new_records_from_the_revoked_key(app, team):
     )
     assert response.status_code == 200 and "Revoked" in response.get_data(as_text=True)
     register_canary(app.test_client(), CANARY)
-    from app.records import load_all_records, open_record
+    from app.registrations.records import load_all_records, open_record
 
     connection = _connection(app)
     try:

@@ -7,9 +7,9 @@ import subprocess
 import sys
 
 import crypto
-from app import keyring
-from app.instance import open_instance
-from app.records import load_all_records, open_record
+from app.instance.folder import open_instance
+from app.keys import keyring
+from app.registrations.records import load_all_records, open_record
 from tests.staff_fixtures import register_canary
 
 

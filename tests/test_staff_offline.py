@@ -16,11 +16,11 @@ from hypothesis import strategies as st
 from nacl.public import PrivateKey
 
 import crypto
-from app.cli import cli
-from app.instance import open_instance
-from app.key_files import read_key_file
-from app.registration_records import decode
-from app.staff_offline import StaffExportError, open_staff_export
+from app.cli.main import cli
+from app.common.key_files import read_key_file
+from app.instance.folder import open_instance
+from app.registrations.record_format import decode
+from app.staff.offline_export import StaffExportError, open_staff_export
 from offline_bundle import BundleError, read_bundle
 from tests.helpers import hidden_fields, valid_answers
 from tests.staff_fixtures import register_canary

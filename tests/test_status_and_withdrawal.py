@@ -7,9 +7,12 @@ import re
 import pytest
 
 import crypto
-from app import audit, create_app, keyring
-from app.lifecycle import decide
-from app.records import load_record, open_record
+from app.audit import log as audit
+from app.keys import keyring
+from app.registrations.lifecycle import decide
+from app.registrations.records import load_record, open_record
+from app.web.application import create_app
+from app.web.state import state_of
 from tests.helpers import hidden_fields, valid_answers
 
 CANARY = "QZX7STATUS93"
@@ -38,7 +41,7 @@ def _withdraw(client, codename: str, confirm: bool = True):
 
 
 def _registration_id(app) -> str | None:
-    connection = app.extensions["gatehouse"].connect()
+    connection = state_of(app).instance.connect()
     try:
         row = connection.execute("SELECT id FROM registrations").fetchone()
         return row[0] if row else None
@@ -112,9 +115,9 @@ def test_failed_look_ups_share_one_global_budget_then_everyone_waits(demo_instan
 
 def test_status_follows_the_staff_decision(app, client):
     _pseudonym, codename = _register(client)
-    connection = app.extensions["gatehouse"].connect()
+    connection = state_of(app).instance.connect()
     try:
-        decide(connection, app.extensions["gatehouse"].event.id, _registration_id(app), "approved", "ana")
+        decide(connection, state_of(app).instance.event.id, _registration_id(app), "approved", "ana")
     finally:
         connection.close()
     assert "You are accepted." in _status(client, codename).get_data(as_text=True)
@@ -123,7 +126,7 @@ def test_status_follows_the_staff_decision(app, client):
 def test_withdrawal_destroys_the_record_so_no_key_opens_it(app, client, demo_instance):
     pseudonym, codename = _register(client)
     registration_id = _registration_id(app)
-    instance = app.extensions["gatehouse"]
+    instance = state_of(app).instance
     response = _withdraw(client, codename.upper())
     assert response.status_code == 200
     assert "Your data is destroyed" in response.get_data(as_text=True)

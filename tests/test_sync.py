@@ -12,13 +12,14 @@ import pytest
 from nacl.signing import SigningKey
 
 import crypto
-from app import db, keyring
-from app.bundle_files import write_parts
-from app.event import demo_event_source
-from app.kit_instance import identity
-from app.records import load_all_records, open_record
-from app.registration_records import RecordMalformed, RegistrationRecord, decode, encode
-from app.sync import FORMAT, KIND, SyncError, import_from_kit
+from app.common.bundle_files import write_parts
+from app.events.definition import demo_event_source
+from app.keys import keyring
+from app.kits.instance import identity
+from app.kits.sync import FORMAT, KIND, SyncError, import_from_kit
+from app.registrations.record_format import RecordMalformed, RegistrationRecord, decode, encode
+from app.registrations.records import load_all_records, open_record
+from app.storage import db
 from offline_bundle import (
     BundleDamaged,
     BundleError,
@@ -89,7 +90,7 @@ def test_a_bundle_brings_each_registration_sealed_as_on_the_kit_with_its_kit_nam
     # The kit does not export them again, unless asked for everything.
     connection = kit.instance.connect()
     try:
-        from app.sync import export_for_central
+        from app.kits.sync import export_for_central
 
         assert export_for_central(connection, kit.instance.event) is None
         assert len(export_for_central(connection, kit.instance.event, everything=True).registration_ids) == 3
@@ -197,7 +198,7 @@ def test_a_withdrawal_on_the_kit_reaches_central_and_nothing_destroyed_comes_bac
     assert len(_central_rows(kit)) == 2
     connection = kit.central.connect()
     try:
-        from app.lifecycle import find_by_codename, withdraw
+        from app.registrations.lifecycle import find_by_codename, withdraw
 
         lookup_key = kit.central.secrets.codename_lookup_key
         withdraw(connection, find_by_codename(connection, lookup_key, kit.central.event.id, codenames[1]))
@@ -278,7 +279,7 @@ def test_a_bundle_signed_by_a_kit_central_did_not_issue_is_refused(kit):
         definition = connection.execute("SELECT definition FROM events").fetchone()[0]
     finally:
         connection.close()
-    from app.kit_bundle import definition_hash
+    from app.kits.bundle import definition_hash
 
     genuine = export(kit).parts
     stranger = write_bundle(

@@ -12,13 +12,13 @@ from hypothesis import strategies as st
 from nacl.public import PrivateKey
 from nacl.signing import SigningKey
 
-from app import db
-from app.event import Event
-from app.instance import Instance
-from app.kit_bundle import definition_hash
-from app.kit_instance import KitIdentity, identity
-from app.registration_records import RecordMalformed, decode, decode_withdrawal
-from app.sync import FORMAT, KIND, SyncError, import_from_kit
+from app.events.definition import Event
+from app.instance.folder import Instance
+from app.kits.bundle import definition_hash
+from app.kits.instance import KitIdentity, identity
+from app.kits.sync import FORMAT, KIND, SyncError, import_from_kit
+from app.registrations.record_format import RecordMalformed, decode, decode_withdrawal
+from app.storage import db
 from offline_bundle import BundleError, read_bundle, write_bundle
 from tests.helpers import dump_database
 from tests.kit_fixtures import make_kit

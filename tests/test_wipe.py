@@ -10,12 +10,17 @@ import sqlcipher3
 from click.testing import CliRunner
 
 import crypto
-from app import db, keyring, wipe
-from app.cli import cli
-from app.event import demo_event_source, load_event
-from app.instance import SECRET_FILE, Instance, set_up_database
-from app.records import load_all_records
-from app.staff_accounts import add_staff
+from app.cli.main import cli
+from app.events.definition import demo_event_source, load_event
+from app.instance import wipe
+from app.instance.folder import SECRET_FILE, Instance
+from app.instance.setup import set_up_database
+from app.keys import keyring
+from app.registrations.records import load_all_records
+from app.staff import grants
+from app.staff.accounts import add_staff
+from app.storage import db
+from app.web.state import state_of
 from tests.retention_helpers import register_one
 from tests.staff_fixtures import TEST_COST, csrf, login, register_canary
 
@@ -35,7 +40,7 @@ def test_after_a_wipe_no_key_opens_anything_left_on_disk(demo_instance, app, cli
         return real_remove(path)
 
     monkeypatch.setattr(wipe, "remove_files", copy_then_remove)
-    app.extensions["gatehouse.wal_holder"].close()
+    state_of(app).wal_holder.close()
     result = CliRunner().invoke(cli, ["wipe", "--instance", str(instance_dir), "--confirm", "stockholm-forum-2027"])
     assert result.exit_code == 0, result.output
     assert "6  compartment keys sealed to the recovery key" in result.output
@@ -50,18 +55,17 @@ def test_after_a_wipe_no_key_opens_anything_left_on_disk(demo_instance, app, cli
 
 
 def _unencrypted_instance_with_staff(tmp_path: Path):
-    connection = db.configure(sqlcipher3.connect(str(tmp_path / "unencrypted.db"), isolation_level=None))
+    connection = db.configure(
+        sqlcipher3.connect(str(tmp_path / "unencrypted.db"), isolation_level=None, factory=db.ClockedConnection)
+    )
     event = load_event(demo_event_source())
     words = set_up_database(connection, event, demo_event_source())
     instance = Instance(tmp_path, crypto.derive_instance_secrets(crypto.new_master_secret()), event)
     recovery_key = crypto.private_key_from_recovery_words(" ".join(words))
-    with db.transaction(connection):
-        account = add_staff(connection, "ana", "staff", cost=TEST_COST)
-        for compartment in ("identity", "needs"):
-            held = keyring.keys_from_recovery(connection, event.id, recovery_key)
-            keyring.grant(
-                connection, event.id, compartment, account.member.id, account.member.public_key, held, "recovery"
-            )
+    account = add_staff(connection, "ana", "staff", cost=TEST_COST)
+    held = keyring.keys_from_recovery(connection, event.id, recovery_key)
+    for compartment in ("identity", "needs"):
+        grants.grant(connection, event, compartment=compartment, to="ana", holder_keys=held, actor="recovery")
     for _ in range(20):
         register_one(connection, instance)
     return connection, event, recovery_key, account

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from app.i18n import LANGUAGES
-from app.instance import open_instance
-from app.lifecycle import decide
+from app.instance.folder import open_instance
+from app.registrations.lifecycle import decide
+from app.web.i18n import LANGUAGES
 from tests.browser.conftest import DESKTOP, PHONE
 from tests.browser.test_flows import FOLLOW_UP, _fill_registration
 from tests.helpers import valid_answers

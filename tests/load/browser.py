@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
 
-from app.event import Event
+from app.events.definition import Event
 
 _HIDDEN = re.compile(r'<input[^>]*\bname="(csrf_token|submission)"[^>]*\bvalue="([^"]*)"')
 _PSEUDONYM = re.compile(r'id="pseudonym"[^>]*>([^<]+)<')

@@ -14,7 +14,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from app.event import Event
+from app.events.definition import Event
 from tests.load.browser import (
     CONNECTION_ERRORS,
     Acknowledged,

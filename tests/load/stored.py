@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import crypto
-from app import audit
-from app.instance import open_instance
-from app.keyring import keys_from_recovery
-from app.records import load_all_records, open_record
+from app.audit import log as audit
+from app.instance.folder import open_instance
+from app.keys.keyring import keys_from_recovery
+from app.registrations.records import load_all_records, open_record
 from tests.load.browser import Acknowledged, Submission
 from tests.load.driver import Ledger
 

@@ -19,7 +19,7 @@ import random
 import secrets
 import time
 
-from app.instance import open_instance
+from app.instance.folder import open_instance
 from tests.conftest import running_server
 from tests.load import driver
 from tests.load.stored import check_stored, database_health

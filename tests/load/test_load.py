@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from app.instance import open_instance
+from app.instance.folder import open_instance
 from tests.conftest import running_server
 from tests.load import driver
 from tests.load.stored import check_stored, database_health

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from app.instance import open_instance
+from app.instance.folder import open_instance
 from tests.conftest import running_server
 from tests.load import driver
 from tests.load.process_memory import MB, resident_memory

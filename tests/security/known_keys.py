@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import crypto
-from app import keyring
-from app.instance import open_instance
+from app.instance.folder import open_instance
+from app.keys import keyring
 
 
 @dataclass(frozen=True)

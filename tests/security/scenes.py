@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from app import db
+from app.storage import db
 from tests.security import canaries, visitor
 
 DATABASE_FILES = (db.DATABASE_FILE, f"{db.DATABASE_FILE}-wal", f"{db.DATABASE_FILE}-shm")

@@ -11,10 +11,12 @@ from __future__ import annotations
 import datetime
 
 import crypto
-from app import db, keyring
-from app.event import demo_event_source
-from app.instance import create_instance, open_instance
-from app.records import load_all_records, open_record
+from app.events.definition import demo_event_source
+from app.instance.folder import open_instance
+from app.instance.setup import create_instance
+from app.keys import keyring
+from app.registrations.records import load_all_records, open_record
+from app.storage import db
 from tests.conftest import running_server
 from tests.security import canaries, scenes, visitor
 from tests.security.sqlcipher_pages import every_page_decrypted

@@ -13,8 +13,10 @@ import json
 import pytest
 from nacl.signing import SigningKey
 
-from app import audit, db
-from app.audit_bundle import KIND as AUDIT_KIND
+from app.audit import log as audit
+from app.audit.bundle import KIND as AUDIT_KIND
+from app.storage import db
+from app.web.state import state_of
 from crypto import log_chain
 from offline_bundle import write_bundle
 from tests.helpers import hidden_fields
@@ -32,7 +34,7 @@ def _register(client, number: int) -> None:
 
 
 def _log(app) -> list[audit.Entry]:
-    connection = app.extensions["gatehouse"].connect()
+    connection = state_of(app).instance.connect()
     try:
         return audit.entries(connection)
     finally:
@@ -54,7 +56,7 @@ def test_curious_insider_every_opening_and_export_is_logged_with_its_reason(app,
         *(("otto", "open", reason) for reason in reasons),
         ("otto", "export", "catering list"),
     ]
-    connection = app.extensions["gatehouse"].connect()
+    connection = state_of(app).instance.connect()
     try:
         pseudonyms = dict(connection.execute("SELECT id, pseudonym FROM registrations"))
     finally:
@@ -138,7 +140,7 @@ def test_curious_insider_who_alters_the_log_is_caught_by_audit_verify(demo_insta
     earlier = _document_of((tmp_path / "earlier.ghb").read_bytes())
     (opening,) = [e for e in earlier["entries"] if e["action"] == "open"]
 
-    connection = app.extensions["gatehouse"].connect()
+    connection = state_of(app).instance.connect()
     try:  # the insider, with a shell and the database key, edits the reason in place
         with db.transaction(connection):
             connection.execute("UPDATE audit_log SET reason = 'routine check' WHERE seq = ?", (opening["seq"],))
@@ -152,7 +154,7 @@ def test_curious_insider_who_alters_the_log_is_caught_by_audit_verify(demo_insta
     # passes verify alone: the earlier export the auditor kept is what shows it.
     forged = _document_of((tmp_path / "later.ghb").read_bytes())
     _rehash_from(forged["entries"], opening["seq"])
-    connection = app.extensions["gatehouse"].connect()
+    connection = state_of(app).instance.connect()
     try:
         signing_key = SigningKey(
             connection.execute("SELECT private_key FROM instance_keys WHERE purpose = 'signing'").fetchone()[0]

@@ -14,9 +14,9 @@ import pytest
 import sqlcipher3
 
 import crypto
-from app import db
-from app.instance import open_instance
-from app.records import load_all_records, open_record
+from app.instance.folder import open_instance
+from app.registrations.records import load_all_records, open_record
+from app.storage import db
 from tests.conftest import running_server
 from tests.helpers import dump_database
 from tests.security import canaries, scenes, visitor

@@ -17,12 +17,12 @@ from nacl.bindings import crypto_aead_xchacha20poly1305_ietf_decrypt
 from nacl.exceptions import CryptoError as NaclCryptoError
 
 import crypto
-from app import db
-from app.instance import SECRET_FILE
-from app.kit_bundle import decode
-from app.kit_instance import open_kit
-from app.records import load_all_records, open_record
-from app.registration import register
+from app.instance.folder import SECRET_FILE
+from app.kits.bundle import decode
+from app.kits.instance import open_kit
+from app.registrations.records import load_all_records, open_record
+from app.registrations.register import register
+from app.storage import db
 from crypto.records import _associated_data
 from offline_bundle import read_bundle
 from tests.helpers import dump_database
@@ -109,7 +109,7 @@ def test_seized_field_kit_reveals_nothing(tmp_path):
     recovery = crypto.private_key_from_recovery_words(" ".join(kit.recovery_words))
     connection = kit.central.connect()
     try:
-        from app.keyring import keys_from_recovery
+        from app.keys.keyring import keys_from_recovery
 
         held = keys_from_recovery(connection, kit.central.event.id, recovery)
     finally:

@@ -14,7 +14,7 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
-from app.i18n import LANGUAGES
+from app.web.i18n import LANGUAGES
 from tests.conftest import running_server
 from tests.security import canaries, scenes, visitor
 
@@ -184,10 +184,10 @@ def test_network_observer_sees_no_email_because_the_server_has_no_code_to_send_a
                         imported.setdefault(str(source.name), set()).add(name)
             text = source.read_text("utf-8")
             assert not re.search(r"\bsmtplib\b|sendmail|SMTP\(", text), source
-    # The one exception: a field kit's TLS front (app/tls.py) accepts HTTPS on the local network and
+    # The one exception: a field kit's TLS front (app/serving/tls.py) accepts HTTPS on the local network and
     # passes the bytes to waitress on loopback; it opens no connection anywhere else.
     assert imported.pop("tls.py", set()) <= {"ssl"}
-    tls_source = (Path(importlib.util.find_spec("app").origin).parent / "tls.py").read_text("utf-8")
+    tls_source = (Path(importlib.util.find_spec("app").origin).parent / "serving" / "tls.py").read_text("utf-8")
     assert re.findall(r"open_connection\(([^,]+),", tls_source) == ['"127.0.0.1"']
     assert imported == {}, f"code that could send mail or reach another machine: {imported}"
 

@@ -13,10 +13,11 @@ import io
 import pytest
 
 import crypto
-from app import audit, db
-from app.instance import open_instance
-from app.keyring import keys_held_by
-from app.records import load_all_records, open_record
+from app.audit import log as audit
+from app.instance.folder import open_instance
+from app.keys.keyring import keys_held_by
+from app.registrations.records import load_all_records, open_record
+from app.storage import db
 from tests.conftest import running_server
 from tests.security import canaries, scenes, visitor
 from tests.test_staff_cli import gatehouse

@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 
 import crypto
-from app import db
-from app.instance import open_instance
-from app.memory_hardening import GLIBC_TUNABLES, hardened_environment
-from app.records import load_all_records, open_record
+from app.instance.folder import open_instance
+from app.registrations.records import load_all_records, open_record
+from app.serving.memory_hardening import GLIBC_TUNABLES, hardened_environment
+from app.storage import db
+from app.web.state import state_of
 from tests.conftest import running_server
 from tests.helpers import dump_database
 from tests.security import canaries, visitor
@@ -194,7 +195,7 @@ def test_memory_hardening_restarts_only_a_process_started_to_serve(monkeypatch):
     import os
     import sys
 
-    from app import memory_hardening
+    from app.serving import memory_hardening
 
     restarts = []
     monkeypatch.setattr(os, "execve", lambda *arguments: restarts.append(arguments))
@@ -231,13 +232,13 @@ def test_server_seized_while_running_after_a_staff_session_was_abandoned_holds_n
     """Someone walks away without logging out and no staff request follows: the keys must still go at expiry."""
     import time
 
-    from app import create_app
+    from app.web.application import create_app
     from tests.staff_fixtures import login
 
     app = create_app({"INSTANCE_DIR": demo_instance.path, "STAFF_IDLE_SECONDS": 0.5})
     client = app.test_client()
     assert login(client, team["ana"]).status_code == 303
-    store = app.extensions["gatehouse.sessions"]
+    store = state_of(app).sessions
     session = store.get(client.get_cookie("gatehouse_staff", path="/staff").value)
     assert session is not None and session.compartments() == ["contact", "identity", "needs"]
     time.sleep(1.5)  # idle, and nobody asks the server anything

@@ -12,9 +12,10 @@ import re
 import pytest
 
 import crypto
-from app import db, keyring
-from app.instance import open_instance
-from app.records import load_all_records, open_record
+from app.instance.folder import open_instance
+from app.keys import keyring
+from app.registrations.records import load_all_records, open_record
+from app.storage import db
 from tests.conftest import running_server
 from tests.security import canaries, scenes, visitor
 from tests.test_staff_cli import gatehouse

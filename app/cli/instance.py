@@ -1,0 +1,72 @@
+"""`gatehouse demo`, `init` and `serve`: set up an instance, and serve it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TextIO
+
+import click
+
+from app.cli.options import host_option, instance_option, port_option
+from app.cli.tor import onion_hostname_file_option
+from app.events.definition import EventDefinitionError, demo_event_source
+from app.instance import folder, setup
+
+
+def _print_recovery_words(words: list[str]) -> None:
+    click.echo(
+        "\nRECOVERY KEY: shown once, never stored. Write these 24 words on paper and keep them\n"
+        "somewhere safe and offline. They open every compartment of this event if every staff\n"
+        "key is lost; anyone who holds them can read everything.\n"
+    )
+    for row in range(0, len(words), 6):
+        click.echo("    " + " ".join(f"{word:<9}" for word in words[row : row + 6]).rstrip())
+    click.echo()
+
+
+def _set_up(instance_dir: Path, event_source: str) -> None:
+    try:
+        words = setup.create_instance(instance_dir, event_source)
+    except EventDefinitionError as error:  # it names the field at fault
+        raise click.ClickException(f"the event definition is not valid: {error}") from None
+    click.echo(f"Created a Gatehouse instance in {instance_dir.resolve()}")
+    _print_recovery_words(words)
+
+
+def _serve(instance_dir: Path, host: str, port: int, onion_hostname_file: Path | None = None) -> None:
+    from app.serving.memory_hardening import restart_hardened
+    from app.serving.server import serve_instance
+
+    # Before anything is read: freed memory must be overwritten from the first request on.
+    restart_hardened()
+    serve_instance({"INSTANCE_DIR": instance_dir, "ONION_HOSTNAME_FILE": onion_hostname_file}, host, port, click.echo)
+
+
+@click.command()
+@instance_option
+@host_option
+@port_option
+def demo(instance_dir: Path, host: str, port: int) -> None:
+    """Set up the demo event on first run, then serve it."""
+    if not folder.exists(instance_dir):
+        _set_up(instance_dir, demo_event_source())
+    _serve(instance_dir, host, port)
+
+
+@click.command()
+@instance_option
+@click.option("--event", "event_file", required=True, type=click.File("r", encoding="utf-8"), help="Event TOML file.")
+def init(instance_dir: Path, event_file: TextIO) -> None:
+    """Set up a new instance for the event defined in a TOML file."""
+    _set_up(instance_dir, event_file.read())
+
+
+@click.command()
+@instance_option
+@host_option
+@port_option
+@onion_hostname_file_option
+def serve(instance_dir: Path, host: str, port: int, onion_hostname_file: Path | None) -> None:
+    """Serve an instance that has been set up."""
+    folder.open_instance(instance_dir)  # InstanceMissing, with its one sentence, before the process restarts
+    _serve(instance_dir, host, port, onion_hostname_file)

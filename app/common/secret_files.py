@@ -1,0 +1,40 @@
+"""Files that hold a secret or personal data: created new, owner-only from the first byte, never through a link.
+
+A QR code of a TOTP secret, a key file, an export, a kit file, a bundle: each is opened with O_EXCL (an
+existing file, or a link another user planted, is refused rather than written through) and O_NOFOLLOW,
+and set to mode 0600 on the open descriptor, whatever the umask.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from app.common.errors import GatehouseError
+
+
+class SecretFileError(GatehouseError):
+    """A file that could not be created; the message names the file and why."""
+
+
+@contextlib.contextmanager
+def create_secret_file(path: Path) -> Iterator[BinaryIO]:
+    """A new file at ``path``, mode 0600, written, flushed and synced when the block ends; removed on failure."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    except FileExistsError:
+        raise SecretFileError(f"{path} exists already: not overwritten. Choose another name or move it away.") from None
+    except OSError as error:
+        raise SecretFileError(f"could not write {path}: {error.strerror or error}") from None
+    try:
+        os.fchmod(descriptor, 0o600)
+        with os.fdopen(descriptor, "wb") as sink:
+            yield sink
+            sink.flush()
+            os.fsync(sink.fileno())
+    except BaseException:
+        Path(path).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,1 @@
+"""An event's definition (its TOML): fields, compartments, retention rules; and the demo event."""

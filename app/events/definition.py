@@ -1,0 +1,312 @@
+"""An event's definition, read from TOML: what it is, its compartments and its form fields."""
+
+from __future__ import annotations
+
+import datetime
+import re
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from app.common.errors import GatehouseError
+
+FIELD_TYPES = ("text", "textarea", "email", "date", "choice")
+_KEY = re.compile(r"[a-z][a-z0-9_]{0,39}")
+DEFAULT_MAX_LENGTH = {"text": 200, "textarea": 2000, "email": 254, "date": 10, "choice": 100}
+# What a field's retention may count from: the event's last day, or the day its registration was approved.
+RETENTION_STEPS = ("event", "approval")
+
+
+class EventDefinitionError(GatehouseError, ValueError):
+    """The event TOML breaks a rule; the message names the part at fault."""
+
+
+class Text:
+    """Text an organiser wrote, in one or several languages ({"en": ..., "es": ...})."""
+
+    def __init__(self, value: str | Mapping[str, str], where: str) -> None:
+        if isinstance(value, str):
+            value = {"en": value}
+        if not isinstance(value, Mapping) or "en" not in value or not all(isinstance(v, str) for v in value.values()):
+            raise EventDefinitionError(f"{where}: give a text, or a table of texts by language with at least 'en'")
+        self._by_language = dict(value)
+
+    def __call__(self, language: str) -> str:
+        return self._by_language.get(language) or self._by_language["en"]
+
+
+@dataclass(frozen=True)
+class Compartment:
+    name: str
+    label: Text
+    purpose: Text
+    readers: Text
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How long a field's values are kept: ``days`` after the event's last day, or after approval."""
+
+    days: int
+    after: str  # one of RETENTION_STEPS
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str
+    label: Text
+    help: Text | None
+    type: str
+    required: bool
+    compartment: str
+    max_length: int
+    retention: Retention
+    after_approval: bool
+    choices: tuple[tuple[str, Text], ...]
+
+    def display(self, value: str, language: str) -> str:
+        """A stored value as a person reads it: a choice by its label, anything else as typed."""
+        return next((label(language) for choice, label in self.choices if choice == value), value)
+
+
+@dataclass(frozen=True)
+class Event:
+    id: str
+    name: Text
+    organiser: Text
+    description: Text
+    location: Text
+    starts: datetime.date
+    ends: datetime.date
+    contact: Text
+    invitation_required: bool
+    decided_by: str  # holders of this compartment approve, waitlist or reject registrations
+    capacity: int | None  # once this many are approved, newcomers are waitlisted
+    max_retain_days_after_event: int  # nothing is kept longer than this after the event's last day
+    retain_days_after_rejection: int | None  # a rejected registration's values go this long after the decision
+    compartments: tuple[Compartment, ...]
+    fields: tuple[Field, ...]
+
+    def registration_fields(self) -> tuple[Field, ...]:
+        """The fields asked at registration; follow-up fields wait for approval."""
+        return tuple(field for field in self.fields if not field.after_approval)
+
+    def follow_up_fields(self) -> tuple[Field, ...]:
+        """The fields asked only once a registration is approved, through the codename."""
+        return tuple(field for field in self.fields if field.after_approval)
+
+    def compartment(self, name: str) -> Compartment:
+        return next(c for c in self.compartments if c.name == name)
+
+    def latest_destruction(self) -> datetime.date:
+        """The day by which every value of the event is destroyed, whatever happened to its registration."""
+        return self.ends + datetime.timedelta(days=self.max_retain_days_after_event + 1)
+
+    def destroyed_on(self, field: Field, approved_on: datetime.date | None = None) -> datetime.date:
+        """The day a field's values are destroyed: the day after the last day they are kept.
+
+        A rule that counts from approval applies from the approval day; until a registration
+        is approved (and if it never is), the event's maximum applies.
+        """
+        if field.retention.after == "event":
+            return self.ends + datetime.timedelta(days=field.retention.days + 1)
+        if approved_on is None:
+            return self.latest_destruction()
+        return min(approved_on + datetime.timedelta(days=field.retention.days + 1), self.latest_destruction())
+
+
+def load_event(source: str) -> Event:
+    """Parse and check an event definition; EventDefinitionError names what is wrong."""
+    try:
+        data = tomllib.loads(source)
+    except tomllib.TOMLDecodeError as error:
+        raise EventDefinitionError(f"the event file is not valid TOML: {error}") from None
+    return _event(data)
+
+
+def demo_event_source() -> str:
+    return resources.files("app.events").joinpath("demo.toml").read_text("utf-8")
+
+
+def _event(data: dict[str, Any]) -> Event:
+    info = _table(data, "event", "the file")
+    event_id = _required(info, "id", str, "[event]")
+    if not _KEY.fullmatch(event_id.replace("-", "_")):
+        raise EventDefinitionError("[event] id: use lowercase letters, digits and hyphens")
+    starts = _required(info, "starts", datetime.date, "[event]")
+    ends = _required(info, "ends", datetime.date, "[event]")
+    if ends < starts:
+        raise EventDefinitionError("[event] ends: the event cannot end before it starts")
+
+    compartments = tuple(_compartment(entry, i) for i, entry in enumerate(_list(data, "compartments")))
+    names = [c.name for c in compartments]
+    if not compartments or len(set(names)) != len(names):
+        raise EventDefinitionError("[[compartments]]: define at least one, each with a distinct name")
+
+    decided_by = info.get("decided_by", names[0] if names else "")
+    if decided_by not in names:
+        raise EventDefinitionError(f"[event] decided_by: '{decided_by}' is not a defined compartment")
+
+    capacity = info.get("capacity")
+    if capacity is not None and (not isinstance(capacity, int) or isinstance(capacity, bool) or capacity < 1):
+        raise EventDefinitionError("[event] capacity: a whole number of at least 1, or leave it out")
+
+    default_retention, max_retention = _retention_limits(info)
+    rejection = info.get("retain_days_after_rejection")
+    if rejection is not None and (not _is_whole(rejection) or not 0 <= rejection <= max_retention):
+        raise EventDefinitionError(
+            f"[event] retain_days_after_rejection: a whole number from 0 to {max_retention}"
+            " (max_retain_days_after_event), or leave it out"
+        )
+
+    fields = tuple(
+        _field(entry, i, set(names), default_retention, max_retention) for i, entry in enumerate(_list(data, "fields"))
+    )
+    keys = [f.key for f in fields]
+    if len(set(keys)) != len(keys):
+        raise EventDefinitionError("[[fields]]: two fields share a key")
+    if not any(not f.after_approval for f in fields):
+        raise EventDefinitionError("[[fields]]: at least one field must be asked at registration")
+
+    return Event(
+        id=event_id,
+        name=Text(_required(info, "name", (str, dict), "[event]"), "[event] name"),
+        organiser=Text(_required(info, "organiser", (str, dict), "[event]"), "[event] organiser"),
+        description=Text(_required(info, "description", (str, dict), "[event]"), "[event] description"),
+        location=Text(_required(info, "location", (str, dict), "[event]"), "[event] location"),
+        contact=Text(_required(info, "contact", (str, dict), "[event]"), "[event] contact"),
+        starts=starts,
+        ends=ends,
+        invitation_required=bool(info.get("invitation_required", False)),
+        decided_by=decided_by,
+        capacity=capacity,
+        max_retain_days_after_event=max_retention,
+        retain_days_after_rejection=rejection,
+        compartments=compartments,
+        fields=fields,
+    )
+
+
+def _compartment(entry: Any, position: int) -> Compartment:
+    where = f"[[compartments]] #{position + 1}"
+    if not isinstance(entry, dict):
+        raise EventDefinitionError(f"{where}: expected a table")
+    name = _required(entry, "name", str, where)
+    if not _KEY.fullmatch(name):
+        raise EventDefinitionError(f"{where} name: use lowercase letters, digits and underscores")
+    where = f"compartment '{name}'"
+    return Compartment(
+        name=name,
+        label=Text(_required(entry, "label", (str, dict), where), f"{where} label"),
+        purpose=Text(_required(entry, "purpose", (str, dict), where), f"{where} purpose"),
+        readers=Text(_required(entry, "readers", (str, dict), where), f"{where} readers"),
+    )
+
+
+def _is_whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _retention_limits(info: dict[str, Any]) -> tuple[int, int]:
+    """(default, maximum) days after the event: both must be stated, and the default within the maximum."""
+    maximum = _required(info, "max_retain_days_after_event", int, "[event]")
+    if maximum < 0:
+        raise EventDefinitionError("[event] max_retain_days_after_event: cannot be negative")
+    default = _required(info, "default_retain_days_after_event", int, "[event]")
+    if not 0 <= default <= maximum:
+        raise EventDefinitionError(
+            f"[event] default_retain_days_after_event: from 0 to {maximum} (max_retain_days_after_event)"
+        )
+    return default, maximum
+
+
+def _retention(entry: dict[str, Any], where: str, default: int, maximum: int) -> Retention:
+    known = {f"retain_days_after_{step}": step for step in RETENTION_STEPS}
+    unknown = sorted(key for key in entry if key.startswith("retain") and key not in known)
+    if unknown:
+        raise EventDefinitionError(f"{where} {unknown[0]}: retention counts from {' or '.join(known)}")
+    given = [(known[key], entry[key]) for key in known if key in entry]
+    if not given:
+        return Retention(default, "event")
+    if len(given) > 1:
+        raise EventDefinitionError(f"{where}: give one retention rule, not both {' and '.join(known)}")
+    step, days = given[0]
+    if not _is_whole(days) or days < 0:
+        raise EventDefinitionError(f"{where} retain_days_after_{step}: a whole number of days, 0 or more")
+    if days > maximum:
+        raise EventDefinitionError(
+            f"{where} retain_days_after_{step}: {days} days is more than the event's maximum of {maximum}"
+            " (max_retain_days_after_event)"
+        )
+    return Retention(days, step)
+
+
+def _field(entry: Any, position: int, compartments: set[str], default_retention: int, max_retention: int) -> Field:
+    where = f"[[fields]] #{position + 1}"
+    if not isinstance(entry, dict):
+        raise EventDefinitionError(f"{where}: expected a table")
+    key = _required(entry, "key", str, where)
+    if not _KEY.fullmatch(key):
+        raise EventDefinitionError(f"{where} key: use lowercase letters, digits and underscores")
+    where = f"field '{key}'"
+    field_type = entry.get("type", "text")
+    if field_type not in FIELD_TYPES:
+        raise EventDefinitionError(f"{where} type: one of {', '.join(FIELD_TYPES)}")
+    compartment = _required(entry, "compartment", str, where)
+    if compartment not in compartments:
+        raise EventDefinitionError(f"{where} compartment: '{compartment}' is not defined")
+    max_length = entry.get("max_length", DEFAULT_MAX_LENGTH[field_type])
+    if not isinstance(max_length, int) or not 1 <= max_length <= 4000:
+        raise EventDefinitionError(f"{where} max_length: a whole number from 1 to 4000")
+    retention = _retention(entry, where, default_retention, max_retention)
+    choices = tuple(_choices(entry.get("choices"), where)) if field_type == "choice" else ()
+    if field_type == "choice" and not choices:
+        raise EventDefinitionError(f"{where} choices: a choice field needs choices")
+    help_text = entry.get("help")
+    return Field(
+        key=key,
+        label=Text(_required(entry, "label", (str, dict), where), f"{where} label"),
+        help=Text(help_text, f"{where} help") if help_text is not None else None,
+        type=field_type,
+        required=bool(entry.get("required", False)),
+        compartment=compartment,
+        max_length=max_length,
+        retention=retention,
+        after_approval=bool(entry.get("after_approval", False)),
+        choices=choices,
+    )
+
+
+def _choices(raw: Any, where: str) -> Iterator[tuple[str, Text]]:
+    if not isinstance(raw, list):
+        raise EventDefinitionError(f"{where} choices: a list of {{ value = ..., label = ... }}")
+    for item in raw:
+        if not isinstance(item, dict) or not isinstance(item.get("value"), str):
+            raise EventDefinitionError(f"{where} choices: each needs a value and a label")
+        label = item["label"] if "label" in item else item["value"]
+        yield item["value"], Text(label, f"{where} choice label")
+
+
+def _table(data: dict[str, Any], name: str, where: str) -> dict[str, Any]:
+    value = data.get(name)
+    if not isinstance(value, dict):
+        raise EventDefinitionError(f"{where}: missing the [{name}] table")
+    return value
+
+
+def _list(data: dict[str, Any], name: str) -> list[Any]:
+    value = data.get(name, [])
+    if not isinstance(value, list):
+        raise EventDefinitionError(f"[[{name}]]: expected an array of tables")
+    return value
+
+
+def _required(table: dict[str, Any], name: str, kind: type | tuple[type, ...], where: str) -> Any:
+    value = table.get(name)
+    if value is None:
+        raise EventDefinitionError(f"{where}: '{name}' is missing")
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise EventDefinitionError(f"{where} {name}: wrong type")
+    return value

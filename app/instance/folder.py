@@ -1,0 +1,81 @@
+"""An instance folder: its secret, its SQLCipher database and its event, opened for a request or a command."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
+
+import crypto
+from app.common.clock import SYSTEM_CLOCK, Clock
+from app.common.errors import GatehouseError, NotFound
+from app.events.definition import Event, load_event
+from app.storage import db
+from app.storage.connection import Connection
+
+SECRET_FILE = "secret.key"  # noqa: S105 - a file name, not a secret
+
+
+class InstanceMissing(NotFound):
+    """No instance has been set up in this folder yet."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"no Gatehouse instance in {path}: set one up with 'gatehouse init' or 'gatehouse demo'")
+
+
+class InstanceExists(GatehouseError):
+    """An instance is already set up in this folder; setting up again would destroy it."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Instance:
+    """What a running server holds of an instance: keys that open the database, and public keys only."""
+
+    path: Path
+    secrets: crypto.InstanceSecrets
+    event: Event
+    clock: Clock = SYSTEM_CLOCK
+
+    @property
+    def database_path(self) -> Path:
+        return self.path / db.DATABASE_FILE
+
+    def connect(self, any_thread: bool = False) -> Connection:
+        return db.connect(self.database_path, self.secrets.database_key, any_thread, self.clock)
+
+    @contextlib.contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """A connection for one command or one background task, closed when it is done."""
+        connection = self.connect()
+        try:
+            yield connection
+        finally:
+            connection.close()
+
+
+def exists(path: Path) -> bool:
+    return (path / SECRET_FILE).exists()
+
+
+def open_instance(path: Path, clock: Clock = SYSTEM_CLOCK) -> Instance:
+    """Open an instance that has been set up, applying any pending migration; InstanceMissing if there is none."""
+    path = path.resolve()
+    if not exists(path):
+        raise InstanceMissing(path)
+    secrets = crypto.derive_instance_secrets((path / SECRET_FILE).read_bytes())
+    connection = db.connect(path / db.DATABASE_FILE, secrets.database_key, clock=clock)
+    try:
+        db.migrate(connection)
+        _event_id, definition = connection.execute("SELECT id, definition FROM events").fetchone()
+    finally:
+        connection.close()
+    return Instance(path, secrets, load_event(definition), clock)
+
+
+@contextlib.contextmanager
+def opened(path: Path, clock: Clock = SYSTEM_CLOCK) -> Iterator[tuple[Instance, Connection]]:
+    """The one way to work on an instance outside a request: open it and a connection, and close both."""
+    instance = open_instance(path, clock)
+    with instance.connection() as connection:
+        yield instance, connection

@@ -1,0 +1,1 @@
+"""Registrations: registering, follow-up, decisions, withdrawal, sealed records, exports, and the purge."""

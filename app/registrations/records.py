@@ -1,0 +1,92 @@
+"""Storing sealed records and opening them with the compartment keys a holder has."""
+
+from __future__ import annotations
+
+import itertools
+import operator
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import crypto
+from app.keys.keyring import HeldKeys
+from app.storage.connection import Connection
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    """A registration's sealed values as stored: each part with the key generation it is sealed to."""
+
+    registration_id: str
+    parts: tuple[tuple[int, crypto.SealedPart], ...]
+
+
+def store_sealed_parts(
+    connection: Connection, registration_id: str, sealed: crypto.SealedRecord, generations: dict[str, int]
+) -> None:
+    for part in sealed.parts:
+        data_key_id = secrets.token_hex(16)
+        connection.execute(
+            "INSERT INTO data_keys (registration_id, id, compartment, key_generation, sealed_data_key)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (registration_id, data_key_id, part.compartment, generations[part.compartment], part.sealed_data_key),
+        )
+        connection.executemany(
+            "INSERT INTO field_values (registration_id, field_key, data_key_id, ciphertext) VALUES (?, ?, ?, ?)",
+            [(registration_id, key, data_key_id, ciphertext) for key, ciphertext in part.ciphertexts.items()],
+        )
+
+
+def load_record(connection: Connection, registration_id: str) -> StoredRecord:
+    return next(
+        _records(connection, "WHERE d.registration_id = ?", (registration_id,)), StoredRecord(registration_id, ())
+    )
+
+
+def load_all_records(connection: Connection, event_id: str) -> Iterator[StoredRecord]:
+    """Every record of an event, in one query rather than one per record."""
+    return _records(
+        connection, "WHERE d.registration_id IN (SELECT id FROM registrations WHERE event_id = ?)", (event_id,)
+    )
+
+
+_JOIN = (
+    "SELECT d.registration_id, d.id, d.compartment, d.key_generation, d.sealed_data_key, f.field_key, f.ciphertext"
+    " FROM data_keys AS d JOIN field_values AS f ON f.registration_id = d.registration_id AND f.data_key_id = d.id"
+)
+
+
+def _records(connection: Connection, where: str, parameters: tuple) -> Iterator[StoredRecord]:
+    """Records streamed from one join, in key order, so that no table is held whole in memory."""
+    # `where` is one of the two fixed clauses above; every value is bound as a parameter.
+    rows = connection.execute(f"{_JOIN} {where} ORDER BY d.registration_id, d.id", parameters)  # noqa: S608
+    for registration_id, record_rows in itertools.groupby(rows, key=operator.itemgetter(0)):
+        parts = []
+        for _data_key_id, part_rows in itertools.groupby(record_rows, key=operator.itemgetter(1)):
+            first, *rest = part_rows
+            ciphertexts = {row[5]: row[6] for row in (first, *rest)}
+            parts.append((first[3], crypto.SealedPart(first[2], first[4], ciphertexts)))
+        yield StoredRecord(registration_id, tuple(parts))
+
+
+def open_record(event_id: str, record: StoredRecord, keys: HeldKeys) -> dict[str, dict[str, str]]:
+    """The values of the compartments whose keys are held, by compartment and field; others are left out."""
+    opened: dict[str, dict[str, str]] = {}
+    for generation in sorted({generation for generation, _part in record.parts}):
+        keys_of_generation = {c: key for (c, g), key in keys.items() if g == generation}
+        subset = crypto.SealedRecord(tuple(part for g, part in record.parts if g == generation))
+        for compartment, fields in crypto.open_registration(
+            event_id, record.registration_id, keys_of_generation, subset
+        ).items():
+            opened.setdefault(compartment, {}).update(fields)
+    return opened
+
+
+def destroy(connection: Connection, registration_id: str) -> None:
+    """Delete a registration with every ciphertext and sealed data key it had, inside the caller's transaction.
+
+    The caller scrubs the database afterwards (app.storage.db.scrub), so no copy stays in free pages or the WAL.
+    """
+    connection.execute("DELETE FROM field_values WHERE registration_id = ?", (registration_id,))
+    connection.execute("DELETE FROM data_keys WHERE registration_id = ?", (registration_id,))
+    connection.execute("DELETE FROM registrations WHERE id = ?", (registration_id,))

@@ -1,0 +1,136 @@
+"""Registering a participant: seal the values, store the record once, hand back a receipt."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import crypto
+from app.events.definition import Event, Field
+from app.instance.folder import Instance
+from app.keys.keyring import current_public_keys
+from app.registrations.invitations import redeem
+from app.registrations.lifecycle import is_full
+from app.registrations.records import store_sealed_parts
+from app.storage import db
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the participant is shown: the name staff will use, and the codename to come back with."""
+
+    pseudonym: str
+    codename: str
+    repeated: bool  # True when this form had already been received
+    status: str = "submitted"
+
+
+def register(
+    connection: db.Connection,
+    instance: Instance,
+    submission_token: str,
+    values: Mapping[str, str],
+    invitation: str = "",
+) -> Receipt:
+    """Store one registration of ``values`` (field key -> text), or find the one this form already made.
+
+    Every field asked at registration is sealed, empty or not, so that which optional
+    fields someone filled in is not visible to whoever holds the database. An event that
+    requires an invitation takes one use of the code in the same transaction, or raises
+    InvitationRefused and stores nothing.
+    """
+    event = instance.event
+    codename = crypto.codename_for_submission(instance.secrets.receipt_key, submission_token)
+    codename_lookup = crypto.codename_lookup(instance.secrets.codename_lookup_key, codename)
+    existing = _pseudonym_and_status(connection, codename_lookup)
+    if existing is not None:
+        return Receipt(existing[0], codename, repeated=True, status=existing[1])
+
+    registration_id = crypto.registration_id_for(codename_lookup)
+    if connection.execute("SELECT 1 FROM kit_withdrawals WHERE registration_id = ?", (registration_id,)).fetchone():
+        raise FormWithdrawn()
+    try:
+        with db.transaction(connection):
+            if event.invitation_required:
+                redeem(connection, instance.secrets.invitation_key, invitation)
+            pseudonym = free_pseudonym(connection, event.id)
+            # Once every place is taken, newcomers go straight to the waiting list, and are told so.
+            status = "waitlisted" if is_full(connection, event.id, event.capacity) else "submitted"
+            connection.execute(
+                "INSERT INTO registrations (id, event_id, pseudonym, status, submitted_day, codename_lookup)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (registration_id, event.id, pseudonym, status, connection.clock.today(), codename_lookup),
+            )
+            seal_into_record(connection, event, registration_id, event.registration_fields(), values)
+    except db.IntegrityError:
+        # The same form arrived twice at once: the other request stored it.
+        existing = _pseudonym_and_status(connection, codename_lookup)
+        if existing is None:
+            raise
+        return Receipt(existing[0], codename, repeated=True, status=existing[1])
+    return Receipt(pseudonym, codename, repeated=False, status=status)
+
+
+class FormWithdrawn(Exception):
+    """This form's registration was withdrawn on this field kit after a bundle carried it.
+
+    Registering it again would give it the same id, which the withdrawal still names.
+    """
+
+
+class NotApproved(Exception):
+    """Follow-up details are taken only from an approved registration."""
+
+
+def add_follow_up(connection: db.Connection, event: Event, registration_id: str, values: Mapping[str, str]) -> None:
+    """Seal the after-approval fields into the same record; sending them again replaces the earlier ones."""
+    fields = event.follow_up_fields()
+    keys = [field.key for field in fields]
+    with db.transaction(connection):
+        row = connection.execute("SELECT status FROM registrations WHERE id = ?", (registration_id,)).fetchone()
+        if row is None or row[0] != "approved":
+            raise NotApproved(registration_id)
+        connection.execute(
+            f"DELETE FROM field_values WHERE registration_id = ? AND field_key IN ({', '.join('?' * len(keys))})",  # noqa: S608
+            (registration_id, *keys),
+        )
+        # A data key that no longer guards any value is destroyed with the values.
+        connection.execute(
+            "DELETE FROM data_keys WHERE registration_id = ? AND id NOT IN"
+            " (SELECT data_key_id FROM field_values WHERE registration_id = ?)",
+            (registration_id, registration_id),
+        )
+        seal_into_record(connection, event, registration_id, fields, values)
+
+
+def seal_into_record(
+    connection: db.Connection, event: Event, registration_id: str, fields: Iterable[Field], values: Mapping[str, str]
+) -> None:
+    """Seal these fields (empty ones too) to the current keys of their compartments, within the caller's transaction."""
+    by_compartment: dict[str, dict[str, str]] = {}
+    for field in fields:
+        by_compartment.setdefault(field.compartment, {})[field.key] = values.get(field.key, "")
+    current_keys = current_public_keys(connection, event.id)
+    sealed = crypto.seal_registration(
+        event.id, registration_id, {name: key.public_key for name, key in current_keys.items()}, by_compartment
+    )
+    store_sealed_parts(
+        connection, registration_id, sealed, {name: key.generation for name, key in current_keys.items()}
+    )
+
+
+def _pseudonym_and_status(connection: db.Connection, codename_lookup: bytes) -> tuple[str, str] | None:
+    """(pseudonym, status) of the registration with this codename, if there is one."""
+    return connection.execute(
+        "SELECT pseudonym, status FROM registrations WHERE codename_lookup = ?", (codename_lookup,)
+    ).fetchone()
+
+
+def free_pseudonym(connection: db.Connection, event_id: str) -> str:
+    while True:
+        pseudonym = crypto.new_pseudonym()
+        taken = connection.execute(
+            "SELECT 1 FROM registrations WHERE event_id = ? AND pseudonym = ?", (event_id, pseudonym)
+        ).fetchone()
+        if not taken:
+            return pseudonym

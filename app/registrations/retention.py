@@ -1,0 +1,202 @@
+"""The purge: destroy every value whose retention rule has run out, then what guarded it, by the system itself.
+
+A value is destroyed on the day after the last day its rule keeps it. Three rules can end a
+value, and the earliest wins: the field's own rule (days after the event's last day, or after
+approval), the event's rule for rejected registrations, and the event's maximum, which nothing
+outlives. The database is then scrubbed (db.scrub), so the ciphertexts leave the file and its WAL.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from app.audit import log as audit
+from app.events.definition import Event, Field
+from app.storage import db
+from app.storage.connection import Connection
+
+ACTOR = "system"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One way a field's values can run out, as SQL over `registrations r`, and as the log names it."""
+
+    name: str
+    condition: str
+    parameters: tuple[object, ...] = ()
+
+
+def rule_name(field: Field) -> str:
+    """A field's own rule as the log and the auditor's page name it (in English, like the whole log)."""
+    return f"{field.retention.days} days after {'the event' if field.retention.after == 'event' else 'approval'}"
+
+
+def rules_due(event: Event, field: Field, on_day: datetime.date) -> Iterator[Rule]:
+    """The rules under which some of this field's values are due for destruction on ``on_day``."""
+    if field.retention.after == "event":
+        if on_day >= event.destroyed_on(field):
+            yield Rule(rule_name(field), "1")
+    else:
+        last_kept_approval = (on_day - datetime.timedelta(days=field.retention.days + 1)).isoformat()
+        yield Rule(rule_name(field), "r.status = 'approved' AND r.decided_day <= ?", (last_kept_approval,))
+    if event.retain_days_after_rejection is not None:
+        last_kept_rejection = (on_day - datetime.timedelta(days=event.retain_days_after_rejection + 1)).isoformat()
+        yield Rule(
+            f"{event.retain_days_after_rejection} days after rejection",
+            "r.status = 'rejected' AND r.decided_day <= ?",
+            (last_kept_rejection,),
+        )
+    if on_day >= event.latest_destruction():
+        yield Rule(f"the event's maximum of {event.max_retain_days_after_event} days after the event", "1")
+
+
+@dataclass
+class PurgeReport:
+    """What a purge destroyed (or, in a dry run, would destroy): counts only, never a value."""
+
+    on_day: datetime.date
+    dry_run: bool
+    values: dict[str, dict[str, int]] = field(default_factory=dict)  # field key -> rule -> count
+    data_keys: int = 0
+    records: int = 0
+
+    @property
+    def values_destroyed(self) -> int:
+        return sum(sum(by_rule.values()) for by_rule in self.values.values())
+
+
+def _no_progress(_step: str) -> None:
+    pass
+
+
+def purge(
+    connection: Connection,
+    event: Event,
+    on_day: datetime.date,
+    dry_run: bool = False,
+    progress: Callable[[str], None] = _no_progress,
+) -> PurgeReport:
+    """Destroy what is due on ``on_day`` in one transaction, log it, and checkpoint the WAL.
+
+    A dry run does the same work and rolls it back, so its counts are exactly what a purge would
+    destroy. Killed half-way, the transaction leaves the database as it was, and the next purge
+    does the whole job. ``progress`` is told each step as it starts: "field KEY", "data keys",
+    "records", "log", "commit", then "scrub" once the transaction is committed.
+    """
+    report = PurgeReport(on_day, dry_run)
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        for field_rule in event.fields:
+            progress(f"field {field_rule.key}")
+            for rule in rules_due(event, field_rule, on_day):
+                destroyed = connection.execute(
+                    "DELETE FROM field_values WHERE field_key = ? AND registration_id IN"  # noqa: S608 (rule SQL is ours)
+                    f" (SELECT r.id FROM registrations AS r WHERE r.event_id = ? AND ({rule.condition}))",
+                    (field_rule.key, event.id, *rule.parameters),
+                ).rowcount
+                if destroyed:
+                    report.values.setdefault(field_rule.key, {})[rule.name] = destroyed
+        # A sealed data key that guards no value any more, then a registration with no key left.
+        progress("data keys")
+        report.data_keys = connection.execute(
+            "DELETE FROM data_keys WHERE NOT EXISTS (SELECT 1 FROM field_values AS f"
+            " WHERE f.registration_id = data_keys.registration_id AND f.data_key_id = data_keys.id)"
+        ).rowcount
+        progress("records")
+        report.records = connection.execute(
+            "DELETE FROM registrations WHERE event_id = ? AND NOT EXISTS"
+            " (SELECT 1 FROM data_keys AS d WHERE d.registration_id = registrations.id)",
+            (event.id,),
+        ).rowcount
+        if not dry_run:
+            progress("log")
+            _log(connection, report)
+            progress("commit")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("ROLLBACK" if dry_run else "COMMIT")
+    if not dry_run:
+        progress("scrub")
+        # Also clears stale copies left by earlier deletions: withdrawals, replaced follow-up answers.
+        db.scrub(connection)
+    return report
+
+
+def _log(connection: Connection, report: PurgeReport) -> None:
+    """One entry per field with what was destroyed and under which rule; one for the run, once a day at least."""
+    for field_key, by_rule in sorted(report.values.items()):
+        audit.record(connection, ACTOR, "purge", field_key, {"destroyed": sum(by_rule.values()), "rules": by_rule})
+    last_run = audit.last_entry_with_action(connection, "purge run")
+    if report.values_destroyed or report.records or last_run is None or last_run.day < audit.current_day(connection):
+        audit.record(
+            connection,
+            ACTOR,
+            "purge run",
+            detail={
+                "purged as of": report.on_day.isoformat(),
+                "values destroyed": report.values_destroyed,
+                "data keys destroyed": report.data_keys,
+                "records destroyed": report.records,
+            },
+        )
+
+
+def purge_day(connection: Connection) -> datetime.date:
+    """The day a purge counts as today: the system's day, never earlier than a day already logged."""
+    return datetime.date.fromisoformat(audit.current_day(connection))
+
+
+@dataclass(frozen=True)
+class FieldSchedule:
+    """For an auditor: how many values a field holds now, its rule, and the next day some of them go."""
+
+    field: Field
+    rule: str
+    values: int
+    next_destruction: datetime.date | None  # None when the field holds no value
+
+
+def schedule(connection: Connection, event: Event) -> list[FieldSchedule]:
+    counts = dict(connection.execute("SELECT field_key, count(*) FROM field_values GROUP BY field_key").fetchall())
+    rows = []
+    for field_rule in event.fields:
+        values = counts.get(field_rule.key, 0)
+        rows.append(
+            FieldSchedule(
+                field_rule,
+                rule_name(field_rule),
+                values,
+                _next_destruction(connection, event, field_rule) if values else None,
+            )
+        )
+    return rows
+
+
+def _next_destruction(connection: Connection, event: Event, field_rule: Field) -> datetime.date:
+    candidates = [event.latest_destruction()]
+    if field_rule.retention.after == "event":
+        candidates.append(event.destroyed_on(field_rule))
+    steps = [("approved", field_rule.retention.days)] if field_rule.retention.after == "approval" else []
+    if event.retain_days_after_rejection is not None:
+        steps.append(("rejected", event.retain_days_after_rejection))
+    for status, days in steps:
+        earliest = connection.execute(
+            "SELECT min(r.decided_day) FROM registrations AS r JOIN field_values AS f ON f.registration_id = r.id"
+            " WHERE f.field_key = ? AND r.status = ?",
+            (field_rule.key, status),
+        ).fetchone()[0]
+        if earliest:
+            candidates.append(datetime.date.fromisoformat(earliest) + datetime.timedelta(days=days + 1))
+    return min(candidates)
+
+
+def records_by_status(connection: Connection, event_id: str) -> dict[str, int]:
+    return dict(
+        connection.execute(
+            "SELECT status, count(*) FROM registrations WHERE event_id = ? GROUP BY status ORDER BY status", (event_id,)
+        ).fetchall()
+    )

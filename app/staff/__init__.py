@@ -1,0 +1,1 @@
+"""Staff: accounts, login, sessions that follow the database, grants and revocations, offline exports."""

@@ -1,0 +1,1 @@
+"""The SQLCipher database: connections, transactions, migrations, scrubbing. The only module that opens it."""

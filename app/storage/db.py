@@ -1,0 +1,107 @@
+"""The SQLCipher database: opened with the instance's raw key; transactions, migrations and scrubbing.
+
+Only services and the instance package use this module; front-ends get a connection from the instance
+(app.instance.folder) and hand it to services. An import-linter contract keeps it so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+
+import sqlcipher3
+
+from app.common.clock import SYSTEM_CLOCK, Clock
+from app.storage.connection import Connection
+
+DATABASE_FILE = "gatehouse.db"
+DATABASE_FILES = (DATABASE_FILE, f"{DATABASE_FILE}-wal", f"{DATABASE_FILE}-shm")
+IntegrityError = sqlcipher3.IntegrityError
+
+
+class ClockedConnection(sqlcipher3.Connection):  # type: ignore[misc]  # sqlcipher3 ships no types
+    """A SQLCipher connection that carries the clock by which services record days."""
+
+    clock: Clock = SYSTEM_CLOCK
+
+
+class DatabaseKeyError(RuntimeError):
+    """The key does not open this database file."""
+
+
+def connect(path: Path, key: bytes, any_thread: bool = False, clock: Clock = SYSTEM_CLOCK) -> Connection:
+    """Open the database with a raw 32-byte key: no per-connection passphrase derivation."""
+    connection = sqlcipher3.connect(
+        str(path), timeout=10.0, isolation_level=None, check_same_thread=not any_thread, factory=ClockedConnection
+    )
+    connection.clock = clock
+    # A wrong key is reported by the exception below; SQLCipher's own lines on stderr would only alarm.
+    connection.execute("PRAGMA cipher_log_level = NONE")
+    connection.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+    try:
+        connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlcipher3.DatabaseError:
+        connection.close()
+        raise DatabaseKeyError("the instance key does not open its database") from None
+    return configure(connection)
+
+
+def configure(connection: Connection) -> Connection:
+    """The settings every connection runs with (tests also apply them to an unencrypted database)."""
+    connection.execute("PRAGMA foreign_keys = ON")
+    # Deleted values are overwritten in the file, not left in free pages.
+    connection.execute("PRAGMA secure_delete = ON")
+    # An acknowledged registration must survive a crash or power cut.
+    connection.execute("PRAGMA synchronous = FULL")
+    # Sorts, indexes under construction and VACUUM's scratch copy stay in memory, never in a temporary file.
+    connection.execute("PRAGMA temp_store = MEMORY")
+    return connection
+
+
+def scrub(connection: Connection) -> None:
+    """After deleting personal data: leave no stale copy of it anywhere in the file or the WAL.
+
+    secure_delete zeroes deleted cells, but a B-tree rebalance can leave older copies of moved
+    cells in the unused part of another page, and the WAL keeps earlier versions of every page
+    it wrote. VACUUM rewrites every page from the live rows only (its scratch copy held in
+    memory, never in a temporary file); the TRUNCATE checkpoint then copies the result over the
+    main file and empties the WAL.
+    """
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection.execute("VACUUM")
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+@contextlib.contextmanager
+def transaction(connection: Connection) -> Iterator[Connection]:
+    """One write transaction, taken at once so concurrent writers queue instead of deadlocking."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        yield connection
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
+
+
+def migrate(connection: Connection) -> int:
+    """Apply the numbered migrations newer than the file's user_version; return the version."""
+    connection.execute("PRAGMA journal_mode = WAL")
+    version = connection.execute("PRAGMA user_version").fetchone()[0]
+    for number, sql in _migrations():
+        if number > version:
+            connection.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
+            version = number
+    return version
+
+
+def _migrations() -> list[tuple[int, str]]:
+    found = []
+    for entry in resources.files("app.storage").joinpath("migrations").iterdir():
+        match = re.fullmatch(r"(\d{4})_\w+\.sql", entry.name)
+        if match:
+            found.append((int(match.group(1)), entry.read_text("utf-8")))
+    return sorted(found)

@@ -1,0 +1,1 @@
+"""The web front-end: the application factory, blueprints for participants, staff and auditors, headers, errors."""

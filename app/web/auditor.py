@@ -1,0 +1,78 @@
+"""Pages for auditors: the log and whether it verifies, the retention rules and their next dates, counts.
+
+Nothing here shows a personal value; an auditor holds no compartment and needs none.
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
+
+from app.audit import log as audit
+from app.audit.bundle import export_log
+from app.registrations import retention
+from app.staff.sessions import StaffSession
+from app.web import state
+from app.web.access import staff_required
+from app.web.forms import GatehouseForm
+from app.web.staff_forms import LogoutForm
+
+bp = Blueprint("auditor", __name__)
+AUDITORS = ("auditor", "admin")
+PAGE_SIZE = 100
+
+
+class ExportForm(GatehouseForm):
+    """Nothing but the CSRF token: an export signs a checkpoint and is logged, so it is a POST."""
+
+
+@bp.get("/audit")
+def short_address() -> BaseResponse:
+    return redirect(url_for("auditor.overview"))
+
+
+@bp.get("/staff/audit")
+@staff_required(AUDITORS)
+def overview(session: StaffSession) -> str:
+    connection, instance = state.connection(), state.instance()
+    event = instance.event
+    try:
+        before = int(request.args.get("before", 0))
+    except ValueError:
+        abort(404)
+    entries = (
+        audit.entries(connection, after_seq=max(0, before - 1 - PAGE_SIZE), limit=min(PAGE_SIZE, before - 1))
+        if before > 1
+        else audit.last_entries(connection, PAGE_SIZE)
+    )
+    return render_template(
+        "staff/audit.html",
+        session=session,
+        logout=LogoutForm(),
+        export_form=ExportForm(),
+        verification=audit.verify_stored(connection, event.id),
+        public_key=audit.public_key_text(audit.signing_public_key(connection)),
+        schedule=retention.schedule(connection, event),
+        by_status=retention.records_by_status(connection, event.id),
+        last_purge=audit.last_entry_with_action(connection, "purge run"),
+        log_day=audit.current_day(connection),
+        system_day=instance.clock.today(),
+        entries=entries,
+        detail=lambda text: json.loads(text),
+    )
+
+
+@bp.post("/staff/audit/export")
+@staff_required(AUDITORS)
+def export(session: StaffSession) -> Response:
+    if not ExportForm().validate_on_submit():
+        abort(400)
+    event_id = state.instance().event.id
+    (part,), _entries, _checkpoints = export_log(state.connection(), event_id, session.username)
+    return Response(
+        part,
+        mimetype="application/octet-stream",
+        headers={"Content-Disposition": f'attachment; filename="{event_id}-audit-log.ghb"'},
+    )

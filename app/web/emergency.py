@@ -1,0 +1,50 @@
+"""The emergency wipe from the browser, for an administrator who cannot reach a shell in time."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_babel import gettext as _
+
+from app.instance import wipe
+from app.staff.login import LoginRefused, LoginThrottled, authenticate
+from app.staff.sessions import StaffSession
+from app.web import state
+from app.web.access import staff_required
+from app.web.staff_forms import LogoutForm, WipeForm
+
+bp = Blueprint("emergency", __name__, url_prefix="/staff")
+
+
+@bp.route("/wipe", methods=["GET", "POST"])
+@staff_required(("admin",))
+def wipe_page(session: StaffSession) -> tuple[str, int] | str:
+    form = WipeForm()
+    web, instance = state.state(), state.instance()
+    if not form.validate_on_submit():
+        return _page(session, form, 400 if form.is_submitted() else 200)
+    try:
+        wipe.check_confirmation(instance, form.event_id.data or "")
+    except wipe.NotConfirmed:
+        form.event_id.errors = [_("That is not this event's id.")]
+        return _page(session, form, 400)
+    try:
+        # The passphrase and a new code, checked as at login: a session left open is not enough to wipe.
+        authenticate(
+            state.connection(), web.login_throttle, session.username, form.passphrase.data or "", form.code.data or ""
+        )
+    except LoginThrottled:
+        form.form_errors.append(_("Too many failed attempts for this account. Wait a minute, then try again."))
+        return _page(session, form, 429)
+    except LoginRefused:
+        form.form_errors.append(_("The passphrase or code is not right."))
+        return _page(session, form, 400)
+
+    # Nothing of this process may keep the database open or a key unlocked once the files are gone.
+    state.close_request_connection()
+    web.close()
+    report = wipe.wipe(instance, actor=session.username, confirm=instance.event.id)
+    return render_template("staff/wiped.html", report=report, event_id=instance.event.id)
+
+
+def _page(session: StaffSession, form: WipeForm, code: int) -> tuple[str, int]:
+    return render_template("staff/wipe.html", session=session, form=form, logout=LogoutForm()), code

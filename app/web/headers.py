@@ -1,0 +1,81 @@
+"""The one place that sets security headers, on every response the application sends."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from importlib import resources
+from urllib.parse import urlsplit, urlunsplit
+
+from flask import Flask, Response, request
+from markupsafe import Markup
+from werkzeug.urls import iri_to_uri
+
+from app.web.state import state
+
+# The page's only style, inlined so that a page loads in one request, and allowed by its hash.
+INLINE_STYLE = Markup(resources.files("app.web").joinpath("style.css").read_text("utf-8").strip())  # noqa: S704 - our file
+_STYLE_HASH = base64.b64encode(hashlib.sha256(str(INLINE_STYLE).encode("utf-8")).digest()).decode("ascii")
+
+# No script source at all: nothing on any page may run code in the participant's browser.
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'none'",
+        f"style-src 'sha256-{_STYLE_HASH}'",
+        "img-src data:",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+    )
+)
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Cross-Origin-Embedder-Policy": "require-corp",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()",
+    # Every page may hold personal values or a codename: nothing is kept by browsers or proxies.
+    "Cache-Control": "no-store, max-age=0",
+    "Pragma": "no-cache",
+}
+
+
+def _request_host() -> str:
+    return request.host.split(":")[0].lower()
+
+
+def _onion_location() -> str | None:
+    """Where this page is on the onion address, for a visitor who came by the clear address; else None."""
+    hostname = state().onion.hostname()
+    if hostname is None or _request_host() == hostname:
+        return None
+    query = request.query_string.decode("latin-1")
+    return f"http://{hostname}{iri_to_uri(request.script_root + request.path)}{'?' + query if query else ''}"
+
+
+def _relative_location(location: str) -> str:
+    """A redirect written as a path, so that no page names the address it was reached by (onion or clear)."""
+    parts = urlsplit(location)
+    if parts.netloc and parts.netloc.lower() == request.host.lower():
+        return urlunsplit(("", "", parts.path or "/", parts.query, parts.fragment))
+    return location
+
+
+def set_security_headers(response: Response) -> Response:
+    response.headers.update(SECURITY_HEADERS)
+    response.headers.pop("Server", None)
+    onion_location = _onion_location()
+    if onion_location:
+        response.headers["Onion-Location"] = onion_location
+    if "Location" in response.headers:
+        response.headers["Location"] = _relative_location(response.headers["Location"])
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(set_security_headers)
+    app.jinja_env.globals["inline_style"] = INLINE_STYLE

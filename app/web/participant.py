@@ -1,0 +1,158 @@
+"""Pages for participants: what the event is, and the one-page registration."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+import crypto
+from app.registrations.invitations import InvitationRefused
+from app.registrations.lifecycle import Found, find_by_codename, find_by_id, has_values_for, withdraw
+from app.registrations.register import FormWithdrawn, NotApproved, add_follow_up, register
+from app.web import privacy, state
+from app.web.forms import (
+    StatusForm,
+    WithdrawForm,
+    event_values,
+    follow_up_form_class,
+    registration_form_class,
+    validate_registration,
+)
+from app.web.i18n import current_language
+
+bp = Blueprint("participant", __name__)
+
+
+@bp.get("/")
+def index() -> str:
+    return render_template("index.html", notice=privacy.notice(state.instance().event, current_language()))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register_page() -> tuple[str, int] | str:
+    instance = state.instance()
+    form = registration_form_class(instance.event, current_language())()
+    if not form.is_submitted():
+        form.submission.data = crypto.new_submission_token()
+        return render_template("register.html", form=form)
+    if not validate_registration(form):
+        return render_template("register.html", form=form), 400
+
+    values = event_values(form, instance.event.registration_fields())
+    invitation = form.invitation.data if "invitation" in form else ""
+    try:
+        receipt = register(state.connection(), instance, form.submission.data, values, invitation)
+    except InvitationRefused:
+        form.invitation.errors = [
+            _("This invitation code is not valid. Please check it with the person who gave it to you.")
+        ]
+        return render_template("register.html", form=form), 400
+    except FormWithdrawn:
+        # On a field kit: this very form made a registration that was withdrawn after a bundle carried it.
+        form.submission.data = crypto.new_submission_token()
+        form.submission.errors = [
+            _(
+                "This form was used for a registration that was later withdrawn. To register again,"
+                " check your answers below and send the form once more."
+            )
+        ]
+        return render_template("register.html", form=form), 400
+    return render_template("registered.html", receipt=receipt)
+
+
+def _look_up(form) -> tuple[Found | None, str | None, int]:
+    """The registration for the typed codename, or the one message every failure gets and its status code."""
+    budget = state.state().codename_budget
+    if budget.exhausted():
+        return None, _("Too many codenames were tried in the last minute. Please try again shortly."), 429
+    instance = state.instance()
+    found = find_by_codename(
+        state.connection(), instance.secrets.codename_lookup_key, instance.event.id, form.codename.data
+    )
+    if found is None:
+        budget.spend()
+        # One message whether the words are malformed or unknown: it never hints that a record exists.
+        return (
+            None,
+            _("We could not find a registration with this codename. Please check each word and try again."),
+            400,
+        )
+    return found, None, 200
+
+
+FOLLOW_UP_SECONDS = 2 * 3600  # long enough to find a passport on a slow link, short if the page leaks
+
+
+def _record_tokens() -> URLSafeTimedSerializer:
+    """Signed tokens that tie a follow-up form to the one record its codename opened."""
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="gatehouse.follow-up")
+
+
+def _status_page(form, found=None, message=None, code=200, withdraw_form=None, follow_up_form=None, notice=None):
+    form.codename.data = ""  # the codename is a secret: never written back into a page
+    event = state.instance().event
+    if found is not None and found.status == "approved" and event.follow_up_fields() and follow_up_form is None:
+        follow_up_form = follow_up_form_class(event, current_language())()
+        follow_up_form.record.data = _record_tokens().dumps(found.registration_id)
+    return render_template(
+        "status.html",
+        form=form,
+        found=found,
+        message=message,
+        notice=notice,
+        withdraw_form=withdraw_form or WithdrawForm(),
+        follow_up_form=follow_up_form if found is not None else None,
+        follow_up_received=found is not None
+        and has_values_for(
+            state.connection(), found.registration_id, [field.key for field in event.follow_up_fields()]
+        ),
+    ), code
+
+
+@bp.route("/status", methods=["GET", "POST"])
+def status():
+    form = StatusForm()
+    if not form.is_submitted():
+        return _status_page(form)
+    if not form.validate():
+        return _status_page(form, code=400)
+    found, message, code = _look_up(form)
+    return _status_page(form, found, message, code)
+
+
+@bp.post("/status/follow-up")
+def follow_up():
+    event = state.instance().event
+    form = follow_up_form_class(event, current_language())()
+    try:
+        found = find_by_id(
+            state.connection(), str(_record_tokens().loads(form.record.data or "", max_age=FOLLOW_UP_SECONDS))
+        )
+    except BadSignature:
+        found = None
+    if found is None:  # a forged or expired token, or a record withdrawn since
+        message = _("This form has expired. Please look up your status again with your codename.")
+        return _status_page(StatusForm(), message=message, code=400)
+    registration_id = found.registration_id
+    if not form.validate():
+        return _status_page(StatusForm(), found, follow_up_form=form, code=400)
+    try:
+        add_follow_up(state.connection(), event, registration_id, event_values(form, event.follow_up_fields()))
+    except NotApproved:
+        return _status_page(
+            StatusForm(), found, message=_("These details are asked only once you are accepted."), code=400
+        )
+    return _status_page(StatusForm(), found, notice=_("Thank you: your details are in, encrypted like the rest."))
+
+
+@bp.post("/status/withdraw")
+def withdraw_page():
+    form = WithdrawForm()
+    if not form.validate():
+        return _status_page(StatusForm(), withdraw_form=form, code=400)
+    found, message, code = _look_up(form)
+    if found is None:
+        return _status_page(StatusForm(), message=message, code=code)
+    withdraw(state.connection(), found)
+    return render_template("withdrawn.html", pseudonym=found.pseudonym)

@@ -1,0 +1,217 @@
+"""Pages for vetted staff: login with a second factor, registrations by pseudonym, opening with a reason,
+decisions, grants and exports. Access is declared on each view with ``staff_required(roles)``."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response as BaseResponse
+
+from app.common.errors import NotAllowed
+from app.keys import keyring
+from app.registrations import lifecycle, reading
+from app.registrations.lifecycle import CapacityReached, UnknownRegistration
+from app.staff import grants
+from app.staff.accounts import UnknownStaff
+from app.staff.login import LoginRefused, LoginThrottled, authenticate
+from app.staff.sessions import StaffSession
+from app.web import state
+from app.web.access import COOKIE, staff_required
+from app.web.cookies import cookie_is_secure
+from app.web.staff_forms import DecisionForm, GrantForm, LoginForm, LogoutForm, ReasonForm, RevokeForm
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+READERS = ("admin", "staff")
+Page = tuple[str, int]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Page | BaseResponse:
+    form = LoginForm()
+    if not form.validate_on_submit():
+        return render_template("staff/login.html", form=form), 400 if form.is_submitted() else 200
+    connection, web = state.connection(), state.state()
+    try:
+        logged_in = authenticate(
+            connection, web.login_throttle, form.username.data or "", form.passphrase.data or "", form.code.data or ""
+        )
+    except LoginThrottled:
+        form.form_errors.append(_("Too many failed attempts for this account. Wait a minute, then try again."))
+        return render_template("staff/login.html", form=form), 429
+    except LoginRefused:
+        form.form_errors.append(_("The username, passphrase or code is not right."))
+        return render_template("staff/login.html", form=form), 400
+    member = logged_in.member
+    keys = (
+        keyring.keys_held_by(connection, member.id, state.instance().event.id, logged_in.staff_key)
+        if logged_in.staff_key
+        else {}
+    )
+    token = web.sessions.start(StaffSession(member.id, member.username, member.role, keys))
+    home = "auditor.overview" if member.role == "auditor" else "staff.registrations"
+    response = redirect(url_for(home), code=303)
+    response.set_cookie(COOKIE, token, path="/staff", httponly=True, samesite="Strict", secure=cookie_is_secure())
+    return response
+
+
+@bp.post("/logout")
+def logout() -> BaseResponse:
+    if LogoutForm().validate_on_submit():
+        state.state().sessions.end(request.cookies.get(COOKIE))
+    response = redirect(url_for("staff.login"), code=303)
+    response.delete_cookie(COOKIE, path="/staff", httponly=True, samesite="Strict", secure=cookie_is_secure())
+    return response
+
+
+@bp.get("/")
+@staff_required(READERS)
+def registrations(session: StaffSession) -> str:
+    rows = lifecycle.summaries(state.connection(), state.instance().event.id)
+    return render_template(
+        "staff/registrations.html", session=session, rows=rows, export_form=ReasonForm(), logout=LogoutForm()
+    )
+
+
+def _pseudonym_and_status(registration_id: str) -> tuple[str, str]:
+    try:
+        return lifecycle.pseudonym_and_status(state.connection(), state.instance().event.id, registration_id)
+    except UnknownRegistration:
+        abort(404)
+
+
+@bp.get("/registrations/<registration_id>")
+@staff_required(READERS)
+def registration(session: StaffSession, registration_id: str) -> Page:
+    pseudonym, status = _pseudonym_and_status(registration_id)
+    return _registration_page(session, registration_id, pseudonym, status, ReasonForm(), DecisionForm())
+
+
+def _registration_page(
+    session: StaffSession,
+    registration_id: str,
+    pseudonym: str,
+    status: str,
+    reason_form: ReasonForm,
+    decision_form: DecisionForm,
+    opened: dict[str, dict[str, str]] | None = None,
+    code: int = 200,
+) -> Page:
+    event = state.instance().event
+    return render_template(
+        "staff/registration.html",
+        session=session,
+        registration_id=registration_id,
+        pseudonym=pseudonym,
+        status=status,
+        reason_form=reason_form,
+        decision_form=decision_form,
+        may_decide=session.holds(event.decided_by),
+        opened=opened,
+        logout=LogoutForm(),
+    ), code
+
+
+@bp.post("/registrations/<registration_id>/open")
+@staff_required(READERS)
+def open_registration(session: StaffSession, registration_id: str) -> Page:
+    pseudonym, status = _pseudonym_and_status(registration_id)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        return _registration_page(session, registration_id, pseudonym, status, form, DecisionForm(), code=400)
+    opened = reading.open_registration(
+        state.connection(),
+        state.instance().event,
+        registration_id,
+        keys=session.keys,
+        actor=session.username,
+        reason=form.reason.data or "",
+    )
+    return _registration_page(session, registration_id, pseudonym, status, ReasonForm(), DecisionForm(), opened)
+
+
+@bp.post("/registrations/<registration_id>/decision")
+@staff_required(READERS)
+def decision(session: StaffSession, registration_id: str) -> Page | BaseResponse:
+    pseudonym, status = _pseudonym_and_status(registration_id)
+    form = DecisionForm()
+    event = state.instance().event
+    if not form.validate_on_submit():
+        if not session.holds(event.decided_by):
+            abort(403)
+        return _registration_page(session, registration_id, pseudonym, status, ReasonForm(), form, code=400)
+    try:
+        lifecycle.decide_as(state.connection(), event, registration_id, form.decision.data or "", session.actor())
+    except lifecycle.MayNotDecide:
+        abort(403)
+    except CapacityReached as full:
+        form.decision.errors = [
+            _("All %(capacity)d places are taken: nobody more can be approved.", capacity=full.capacity)
+        ]
+        return _registration_page(session, registration_id, pseudonym, status, ReasonForm(), form, code=409)
+    return redirect(url_for("staff.registration", registration_id=registration_id), code=303)
+
+
+@bp.route("/grants", methods=["GET", "POST"], endpoint="grants")
+@staff_required(READERS)
+def grants_page(session: StaffSession) -> Page:
+    grant_form, revoke_form = GrantForm(prefix="grant"), RevokeForm(prefix="revoke")
+    message, code = None, 200
+    if request.method == "POST":
+        form = grant_form if "grant-username" in request.form else revoke_form
+        message, code = _change_grant(session, form) if form.validate_on_submit() else (None, 400)
+    connection = state.connection()
+    return render_template(
+        "staff/grants.html",
+        session=session,
+        grant_form=grant_form,
+        revoke_form=revoke_form,
+        held=grants.holders(connection, state.instance().event.id),
+        message=message,
+        logout=LogoutForm(),
+    ), code
+
+
+def _change_grant(session: StaffSession, form: GrantForm) -> tuple[str, int]:
+    connection, event = state.connection(), state.instance().event
+    compartment, username = form.compartment.data or "", form.username.data or ""
+    try:
+        if isinstance(form, RevokeForm):
+            revoked = grants.revoke(
+                connection,
+                event,
+                compartment=compartment,
+                username=username,
+                actor=session.actor(),
+                rotate=bool(form.rotate.data),
+            )
+            return (_("Revoked.") if revoked.keys_removed else _("That person held no key of this compartment.")), 200
+        grants.grant(
+            connection, event, compartment=compartment, to=username, holder_keys=session.keys, actor=session.username
+        )
+    except grants.UnknownCompartment:
+        return _("There is no compartment of that name."), 400
+    except UnknownStaff:
+        return _("There is no active staff member of that name."), 400
+    except grants.MayNotRevoke:
+        return _("Only an administrator or a holder of this compartment can revoke it."), 403
+    except (grants.NotHeld, NotAllowed):
+        # Nobody can grant what they cannot open; an admin without a grant holds nothing to seal.
+        return _("You do not hold this compartment, so you cannot grant it."), 403
+    return _("Granted. It takes effect at their next login."), 200
+
+
+@bp.post("/export")
+@staff_required(READERS)
+def export(session: StaffSession) -> Response:
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        abort(400)
+    event = state.instance().event
+    text, _count = reading.export_csv(
+        state.connection(), event, keys=session.keys, actor=session.username, reason=form.reason.data or ""
+    )
+    return Response(
+        text,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{event.id}-export.csv"'},
+    )

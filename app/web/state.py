@@ -1,0 +1,85 @@
+"""What the web application keeps between requests, in one typed object; and the request's connection.
+
+The instance (None before set-up and after an emergency wipe), the staff session store, the two
+throttles, the onion address and the one clock they all read hang off ``WebState``, which
+``create_app`` builds. Views reach it through the functions below, never by a string key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from flask import Flask, abort, current_app, g
+
+from app.common.clock import Clock
+from app.common.throttle import GlobalBudget
+from app.instance.folder import Instance
+from app.staff.login import LoginThrottle
+from app.staff.sessions import SessionStore
+from app.storage.connection import Connection
+from app.web.onion import OnionAddress
+
+_EXTENSION = "gatehouse"
+
+
+@dataclasses.dataclass
+class WebState:
+    instance: Instance | None
+    clock: Clock
+    sessions: SessionStore
+    login_throttle: LoginThrottle
+    codename_budget: GlobalBudget
+    onion: OnionAddress
+    # Closing the last connection to a WAL database checkpoints it; one idle connection held for the
+    # application's life lets each request close its own cheaply. Auto-checkpoints still run.
+    wal_holder: Connection | None = None
+
+    def close(self) -> None:
+        """Drop the instance, every staff session with its keys, and the idle connection: after a wipe."""
+        self.sessions.end_all()
+        if self.wal_holder is not None:
+            self.wal_holder.close()
+            self.wal_holder = None
+        self.instance = None
+
+
+def install(app: Flask, state: WebState) -> None:
+    app.extensions[_EXTENSION] = state
+    app.teardown_appcontext(_close_request_connection)
+
+
+def state_of(app: Flask) -> WebState:
+    state = app.extensions[_EXTENSION]
+    assert isinstance(state, WebState)  # noqa: S101 - set by install() alone
+    return state
+
+
+def state() -> WebState:
+    return state_of(current_app)
+
+
+def instance() -> Instance:
+    """The instance this application serves; a 503 page before set-up and after a wipe."""
+    opened = state().instance
+    if opened is None:
+        abort(503)
+    return opened
+
+
+def connection() -> Connection:
+    """The request's connection, opened on first use and closed at teardown."""
+    if "connection" not in g:
+        g.connection = instance().connect()
+    opened: Connection = g.connection
+    return opened
+
+
+def close_request_connection() -> None:
+    """Close this request's connection now, before the database files are destroyed."""
+    _close_request_connection(None)
+
+
+def _close_request_connection(_error: BaseException | None) -> None:
+    opened = g.pop("connection", None)
+    if opened is not None:
+        opened.close()
