@@ -15,7 +15,7 @@ from app.events.definition import demo_event_source
 from app.instance.setup import create_instance
 from app.web.application import create_app
 from app.web.i18n import LANGUAGES
-from tests.test_i18n import PAGE_BUDGET_BYTES, _pages
+from tests.helpers import PAGE_BUDGET_BYTES, every_participant_page
 
 
 def measure() -> dict[str, dict[str, int]]:
@@ -26,7 +26,7 @@ def measure() -> dict[str, dict[str, int]]:
         return {
             language: {
                 name: len(response.get_data())
-                for name, (response, _) in _pages(app, app.test_client(), language).items()
+                for name, (response, _) in every_participant_page(app, app.test_client(), language).items()
             }
             for language in LANGUAGES
         }

@@ -67,7 +67,7 @@ def seal_registration(
         data_key = nacl.utils.random(_KEY_BYTES)
         prefix = _associated_prefix(event_id, registration_id, compartment)
         ciphertexts = {
-            field_key: _encrypt_field(
+            field_key: encrypt_field(
                 data_key, nacl.utils.random(_NONCE_BYTES), prefix + _length_prefixed(field_key), text
             )
             for field_key, text in fields.items()
@@ -99,7 +99,9 @@ def open_registration(
     return opened
 
 
-def _associated_data(event_id: str, registration_id: str, compartment: str, field_key: str) -> bytes:
+def associated_data(event_id: str, registration_id: str, compartment: str, field_key: str) -> bytes:
+    """The associated data one field's ciphertext is bound to. Part of the wire format, public for the
+    known-answer vectors; callers never pass it by hand (seal_registration and open_registration do)."""
     return _associated_prefix(event_id, registration_id, compartment) + _length_prefixed(field_key)
 
 
@@ -115,7 +117,9 @@ def _length_prefixed(text: str) -> bytes:
     return len(raw).to_bytes(2, "big") + raw
 
 
-def _encrypt_field(data_key: bytes, nonce: bytes, associated_data: bytes, text: str) -> bytes:
+def encrypt_field(data_key: bytes, nonce: bytes, associated_data: bytes, text: str) -> bytes:
+    """One field's ciphertext from a given key and nonce: for the known-answer vectors only, since
+    seal_registration draws both itself."""
     ciphertext = crypto_aead_xchacha20poly1305_ietf_encrypt(
         _pad(text.encode("utf-8")), associated_data, nonce, data_key
     )

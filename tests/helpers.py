@@ -6,6 +6,8 @@ import datetime
 import re
 
 from app.common.clock import Clock
+from app.registrations.lifecycle import decide
+from app.web.state import state_of
 
 _HIDDEN = re.compile(r'<input[^>]*\bname="(csrf_token|submission)"[^>]*\bvalue="([^"]*)"')
 
@@ -59,3 +61,102 @@ class SetClock(Clock):
     def advance(self, seconds: float) -> None:
         self._now += datetime.timedelta(seconds=seconds)
         self._monotonic += seconds
+
+
+# Participant pages, for the page tests and the page-size benchmark alike.
+
+PAGE_BUDGET_BYTES = 12 * 1024
+
+FOLLOW_UP = {
+    "passport_name": "QZX7PASS93 Example",
+    "passport_number": "QZX7NUM93",
+    "passport_expiry": "2031-02-03",
+    "arrival_date": "2027-05-03",
+    "travel_from": "Examplegrad",
+}
+
+
+def ids_by_pseudonym(app) -> dict[str, str]:
+    connection = state_of(app).instance.connect()
+    try:
+        return {p: i for i, p in connection.execute("SELECT id, pseudonym FROM registrations")}
+    finally:
+        connection.close()
+
+
+def approve(app, registration_id):
+    connection = state_of(app).instance.connect()
+    try:
+        decide(connection, state_of(app).instance.event.id, registration_id, "approved", "ana")
+    finally:
+        connection.close()
+
+
+def page_text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def codename_on(html: str) -> str:
+    return re.search(r'id="codename"[^>]*>([^<]+)<', html).group(1)
+
+
+def form_on(html: str, action: str) -> tuple[str, dict[str, str]]:
+    """The full action (with its query) of the form posting to this path, and its CSRF and record tokens."""
+    start = html.index(f'action="{action}')
+    form = html[start : html.index("</form>", start)]
+    tokens = dict(re.findall(r'name="(csrf_token|record|submission)"[^>]*value="([^"]*)"', form))
+    return re.match(r'action="([^"]+)"', form).group(1).replace("&amp;", "&"), tokens
+
+
+def every_participant_page(app, client, language: str) -> dict[str, tuple[object, str]]:
+    """Every participant page in this language, each with a sentence it must show in that language."""
+    q = f"?lang={language}"
+    form = client.get("/register" + q)
+    tokens = hidden_fields(page_text(form))
+    with_errors = client.post("/register" + q, data={**tokens, **valid_answers(full_name="")})
+    every_answer_wrong = client.post("/register" + q, data={"submission": tokens["submission"], "diet": "?"})
+    receipt = client.post("/register" + q, data={**tokens, **valid_answers()})
+    codename = codename_on(page_text(receipt))
+    status_form = client.get("/status" + q)
+    csrf = hidden_fields(page_text(status_form))["csrf_token"]
+    wrong = client.post("/status" + q, data={"csrf_token": csrf, "codename": "wrong words " * 4})
+    pending = client.post("/status" + q, data={"csrf_token": csrf, "codename": codename})
+    pseudonym = re.search(r'id="pseudonym"[^>]*>([^<]+)<', page_text(pending)).group(1)
+    approve(app, ids_by_pseudonym(app)[pseudonym])
+    approved = client.post("/status" + q, data={"csrf_token": csrf, "codename": codename})
+    action, follow_up_tokens = form_on(page_text(approved), "/status/follow-up")
+    bad_date = client.post(action, data={**follow_up_tokens, **FOLLOW_UP, "arrival_date": "next week"})
+    sent = client.post(action, data={**follow_up_tokens, **FOLLOW_UP})
+    withdrawn = client.post("/status/withdraw" + q, data={"csrf_token": csrf, "codename": codename, "confirm": "y"})
+    return {
+        "index": (client.get("/" + q), "What we ask, who reads it, and for how long"),
+        "register": (form, "Send my registration"),
+        "register with errors": (with_errors, "Please fill in this field."),
+        "register, every answer wrong": (every_answer_wrong, "Please choose one of the options."),
+        "receipt": (receipt, "Your codename. Write it down now, on paper, and keep it safe:"),
+        "status": (status_form, "See my status"),
+        "status, wrong codename": (
+            wrong,
+            "We could not find a registration with this codename. Please check each word and try again.",
+        ),
+        "status, pending": (pending, "Your registration is in. The organisers have not decided yet."),
+        "status, approved with follow-up": (
+            approved,
+            "Now that you are accepted, we need these to book your travel and support your visa.",
+        ),
+        "follow-up with errors": (bad_date, "Please give a date as year-month-day, for example 2027-05-04."),
+        "follow-up sent": (sent, "Thank you: your details are in, encrypted like the rest."),
+        "withdrawn": (withdrawn, "Your data is destroyed"),
+        "not found": (client.get("/nowhere" + q), "There is no page at this address."),
+        "too large": (
+            client.post("/register" + q, data={"full_name": "x" * 300_000}),
+            "What you sent is far too large. Please shorten your answers and send the form again.",
+        ),
+        "security check failed": (
+            client.post("/status" + q, data={"codename": codename}),
+            (
+                "This page was open too long, or your browser did not send its security check."
+                " Please check your answers and send the form again."
+            ),
+        ),
+    }

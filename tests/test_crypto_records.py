@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import crypto
-from crypto.records import _associated_data, _encrypt_field
+from crypto.records import associated_data, encrypt_field
 
 EVENT = "forum-2027"
 VECTORS = Path(__file__).parent / "vectors" / "record-v1.json"
@@ -108,14 +108,21 @@ def test_sizes_do_not_tell_short_names_apart(keys):
 
 
 def test_each_sealing_draws_a_fresh_data_key_and_nonces(keys):
-    first = crypto.seal_registration(EVENT, "r1", _public(keys), VALUES)
-    second = crypto.seal_registration(EVENT, "r1", _public(keys), VALUES)
-    assert _identity_part(first).sealed_data_key != _identity_part(second).sealed_data_key
-    assert _identity_part(first).ciphertexts["full_name"] != _identity_part(second).ciphertexts["full_name"]
+    """The data keys themselves differ (the sealed copies would differ even for one reused key), and so do
+    the nonces, within one sealing and between two."""
+    sealings = [crypto.seal_registration(EVENT, "r1", _public(keys), VALUES) for _ in range(2)]
+    data_keys = [
+        crypto.open_sealed(keys[part.compartment], part.sealed_data_key) for sealed in sealings for part in sealed.parts
+    ]
+    assert len(set(data_keys)) == len(data_keys) == 4, "every compartment of every sealing has its own data key"
+    nonces = [
+        ciphertext[1:25] for sealed in sealings for part in sealed.parts for ciphertext in part.ciphertexts.values()
+    ]
+    assert len(set(nonces)) == len(nonces) == 6, "every field of every sealing has its own nonce"
 
 
-def test_associated_data_cannot_be_confused_by_moving_separators():
-    assert _associated_data("a", "bc", "d", "e") != _associated_data("ab", "c", "d", "e")
+def testassociated_data_cannot_be_confused_by_moving_separators():
+    assert associated_data("a", "bc", "d", "e") != associated_data("ab", "c", "d", "e")
 
 
 # Known answers: another implementation must produce and open exactly these bytes.
@@ -124,9 +131,9 @@ def test_associated_data_cannot_be_confused_by_moving_separators():
 def test_known_answer_field_encryption():
     vectors = json.loads(VECTORS.read_text())
     for vector in vectors["field_encryption"]:
-        associated = _associated_data(vector["event"], vector["registration"], vector["compartment"], vector["field"])
+        associated = associated_data(vector["event"], vector["registration"], vector["compartment"], vector["field"])
         assert associated.hex() == vector["associated_data"]
-        produced = _encrypt_field(
+        produced = encrypt_field(
             bytes.fromhex(vector["data_key"]), bytes.fromhex(vector["nonce"]), associated, vector["value"]
         )
         assert produced.hex() == vector["ciphertext"]

@@ -9,31 +9,8 @@ from app.keys import keyring
 from app.registrations.lifecycle import decide
 from app.registrations.records import load_record, open_record
 from app.web.state import state_of
+from tests.helpers import FOLLOW_UP, approve, ids_by_pseudonym
 from tests.test_status_and_withdrawal import _register, _status
-
-FOLLOW_UP = {
-    "passport_name": "QZX7PASS93 Example",
-    "passport_number": "QZX7NUM93",
-    "passport_expiry": "2031-02-03",
-    "arrival_date": "2027-05-03",
-    "travel_from": "Examplegrad",
-}
-
-
-def _ids_by_pseudonym(app) -> dict[str, str]:
-    connection = state_of(app).instance.connect()
-    try:
-        return {p: i for i, p in connection.execute("SELECT id, pseudonym FROM registrations")}
-    finally:
-        connection.close()
-
-
-def _approve(app, registration_id):
-    connection = state_of(app).instance.connect()
-    try:
-        decide(connection, state_of(app).instance.event.id, registration_id, "approved", "ana")
-    finally:
-        connection.close()
 
 
 def _opened(app, demo_instance, registration_id):
@@ -56,9 +33,9 @@ def _send_follow_up(client, status_html, values=FOLLOW_UP, record=None):
 
 def test_follow_up_is_offered_only_after_approval_and_sealed_into_the_same_record(app, client, demo_instance):
     pseudonym, codename = _register(client)
-    registration_id = _ids_by_pseudonym(app)[pseudonym]
+    registration_id = ids_by_pseudonym(app)[pseudonym]
     assert "/status/follow-up" not in _status(client, codename).get_data(as_text=True)
-    _approve(app, registration_id)
+    approve(app, registration_id)
     status_html = _status(client, codename).get_data(as_text=True)
     assert 'name="passport_number"' in status_html
     assert len(status_html.encode()) <= 12 * 1024, "the largest participant page stays within its budget"
@@ -73,8 +50,8 @@ def test_follow_up_is_offered_only_after_approval_and_sealed_into_the_same_recor
 
 def test_sending_again_replaces_the_details_and_their_keys(app, client, demo_instance):
     pseudonym, codename = _register(client)
-    registration_id = _ids_by_pseudonym(app)[pseudonym]
-    _approve(app, registration_id)
+    registration_id = ids_by_pseudonym(app)[pseudonym]
+    approve(app, registration_id)
     _send_follow_up(client, _status(client, codename).get_data(as_text=True))
     corrected = {**FOLLOW_UP, "passport_number": "QZX7FIXED93"}
     _send_follow_up(client, _status(client, codename).get_data(as_text=True), corrected)
@@ -93,9 +70,9 @@ def test_sending_again_replaces_the_details_and_their_keys(app, client, demo_ins
 def test_a_follow_up_form_cannot_reach_another_record(app, client, demo_instance):
     mine, my_codename = _register(client)
     theirs, _their_codename = _register(client)
-    ids = _ids_by_pseudonym(app)
-    _approve(app, ids[mine])
-    _approve(app, ids[theirs])
+    ids = ids_by_pseudonym(app)
+    approve(app, ids[mine])
+    approve(app, ids[theirs])
     status_html = _status(client, my_codename).get_data(as_text=True)
     token = re.search(r'name="record"[^>]*value="([^"]+)"', status_html).group(1)
     forged = token.replace(token[2], "A" if token[2] != "A" else "B", 1)
@@ -107,8 +84,8 @@ def test_a_follow_up_form_cannot_reach_another_record(app, client, demo_instance
 
 def test_follow_up_bad_input_is_refused_and_nothing_stored(app, client, demo_instance):
     pseudonym, codename = _register(client)
-    registration_id = _ids_by_pseudonym(app)[pseudonym]
-    _approve(app, registration_id)
+    registration_id = ids_by_pseudonym(app)[pseudonym]
+    approve(app, registration_id)
     response = _send_follow_up(
         client,
         _status(client, codename).get_data(as_text=True),
@@ -122,8 +99,8 @@ def test_follow_up_bad_input_is_refused_and_nothing_stored(app, client, demo_ins
 
 def test_a_follow_up_for_a_record_no_longer_approved_is_refused(app, client, demo_instance):
     pseudonym, codename = _register(client)
-    registration_id = _ids_by_pseudonym(app)[pseudonym]
-    _approve(app, registration_id)
+    registration_id = ids_by_pseudonym(app)[pseudonym]
+    approve(app, registration_id)
     status_html = _status(client, codename).get_data(as_text=True)
     connection = state_of(app).instance.connect()
     try:

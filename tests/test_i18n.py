@@ -16,13 +16,22 @@ from markupsafe import escape
 
 import app.web as web_package
 from app.web.i18n import LANGUAGES, RIGHT_TO_LEFT
-from tests.helpers import hidden_fields, valid_answers
-from tests.test_follow_up import FOLLOW_UP, _approve, _ids_by_pseudonym
+from tests.helpers import (
+    FOLLOW_UP,
+    PAGE_BUDGET_BYTES,
+    approve,
+    codename_on,
+    every_participant_page,
+    form_on,
+    hidden_fields,
+    ids_by_pseudonym,
+    page_text,
+    valid_answers,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 TRANSLATIONS = ROOT / "app" / "web" / "translations"
 TRANSLATED = [code for code in LANGUAGES if code != "en"]
-PAGE_BUDGET_BYTES = 12 * 1024
 # Staff and auditor strings are marked but catalogued in English only; everything else reaches participants.
 STAFF_SOURCES = re.compile(r"^app/web/(staff[^/]*\.py|auditor\.py|emergency\.py|access\.py|templates/staff/)")
 _PLACEHOLDER = re.compile(r"%(?:\([^)]*\))?[#0 +-]*(?:\d+|\*)?(?:\.\d+)?[diouxXeEfFgGcrsa%]|\{[^{}]*\}")
@@ -144,81 +153,11 @@ def _in(app, language: str, msgid: str) -> str:
     return str(escape(text))
 
 
-def _page(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def _codename(html: str) -> str:
-    return re.search(r'id="codename"[^>]*>([^<]+)<', html).group(1)
-
-
-def _form(html: str, action: str) -> tuple[str, dict[str, str]]:
-    """The full action (with its query) of the form posting to this path, and its CSRF and record tokens."""
-    start = html.index(f'action="{action}')
-    form = html[start : html.index("</form>", start)]
-    tokens = dict(re.findall(r'name="(csrf_token|record|submission)"[^>]*value="([^"]*)"', form))
-    return re.match(r'action="([^"]+)"', form).group(1).replace("&amp;", "&"), tokens
-
-
-def _pages(app, client, language: str) -> dict[str, tuple[object, str]]:
-    """Every participant page in this language, each with a sentence it must show in that language."""
-    q = f"?lang={language}"
-    form = client.get("/register" + q)
-    tokens = hidden_fields(_page(form))
-    with_errors = client.post("/register" + q, data={**tokens, **valid_answers(full_name="")})
-    every_answer_wrong = client.post("/register" + q, data={"submission": tokens["submission"], "diet": "?"})
-    receipt = client.post("/register" + q, data={**tokens, **valid_answers()})
-    codename = _codename(_page(receipt))
-    status_form = client.get("/status" + q)
-    csrf = hidden_fields(_page(status_form))["csrf_token"]
-    wrong = client.post("/status" + q, data={"csrf_token": csrf, "codename": "wrong words " * 4})
-    pending = client.post("/status" + q, data={"csrf_token": csrf, "codename": codename})
-    pseudonym = re.search(r'id="pseudonym"[^>]*>([^<]+)<', _page(pending)).group(1)
-    _approve(app, _ids_by_pseudonym(app)[pseudonym])
-    approved = client.post("/status" + q, data={"csrf_token": csrf, "codename": codename})
-    action, follow_up_tokens = _form(_page(approved), "/status/follow-up")
-    bad_date = client.post(action, data={**follow_up_tokens, **FOLLOW_UP, "arrival_date": "next week"})
-    sent = client.post(action, data={**follow_up_tokens, **FOLLOW_UP})
-    withdrawn = client.post("/status/withdraw" + q, data={"csrf_token": csrf, "codename": codename, "confirm": "y"})
-    return {
-        "index": (client.get("/" + q), "What we ask, who reads it, and for how long"),
-        "register": (form, "Send my registration"),
-        "register with errors": (with_errors, "Please fill in this field."),
-        "register, every answer wrong": (every_answer_wrong, "Please choose one of the options."),
-        "receipt": (receipt, "Your codename. Write it down now, on paper, and keep it safe:"),
-        "status": (status_form, "See my status"),
-        "status, wrong codename": (
-            wrong,
-            "We could not find a registration with this codename. Please check each word and try again.",
-        ),
-        "status, pending": (pending, "Your registration is in. The organisers have not decided yet."),
-        "status, approved with follow-up": (
-            approved,
-            "Now that you are accepted, we need these to book your travel and support your visa.",
-        ),
-        "follow-up with errors": (bad_date, "Please give a date as year-month-day, for example 2027-05-04."),
-        "follow-up sent": (sent, "Thank you: your details are in, encrypted like the rest."),
-        "withdrawn": (withdrawn, "Your data is destroyed"),
-        "not found": (client.get("/nowhere" + q), "There is no page at this address."),
-        "too large": (
-            client.post("/register" + q, data={"full_name": "x" * 300_000}),
-            "What you sent is far too large. Please shorten your answers and send the form again.",
-        ),
-        "security check failed": (
-            client.post("/status" + q, data={"codename": codename}),
-            (
-                "This page was open too long, or your browser did not send its security check."
-                " Please check your answers and send the form again."
-            ),
-        ),
-    }
-
-
 @pytest.mark.parametrize("language", list(LANGUAGES))
 def test_every_participant_page_speaks_the_chosen_language_within_budget(app, client, language):
     direction = "rtl" if language in RIGHT_TO_LEFT else "ltr"
-    for name, (response, msgid) in _pages(app, client, language).items():
-        html = _page(response)
+    for name, (response, msgid) in every_participant_page(app, client, language).items():
+        html = page_text(response)
         assert f'<html lang="{language}" dir="{direction}">' in html, name
         assert _in(app, language, msgid) in html, f"{name} in {language} lacks the translation of {msgid!r}"
         size = len(response.get_data())
@@ -250,59 +189,59 @@ def test_the_language_chosen_survives_links_and_forms(app, client):
     def post(address, data):
         return client.post(address, data=data, follow_redirects=True)
 
-    start = _page(get("/?lang=fa"))
+    start = page_text(get("/?lang=fa"))
     _persian(start, "start")
     register_link = next(a for a in _links_and_actions(start) if a.startswith("/register"))
-    form = _page(get(register_link))
+    form = page_text(get(register_link))
     _persian(form, "form")
-    action, tokens = _form(form, "/register")
-    with_errors = _page(post(action, data={**tokens, **valid_answers(full_name="")}))
+    action, tokens = form_on(form, "/register")
+    with_errors = page_text(post(action, data={**tokens, **valid_answers(full_name="")}))
     _persian(with_errors, "form with errors")
-    action, tokens = _form(with_errors, "/register")
-    receipt = _page(post(action, data={**tokens, **valid_answers()}))
+    action, tokens = form_on(with_errors, "/register")
+    receipt = page_text(post(action, data={**tokens, **valid_answers()}))
     _persian(receipt, "receipt")
     status_link = next(a for a in _links_and_actions(receipt) if a.startswith("/status"))
-    status_form = _page(get(status_link))
+    status_form = page_text(get(status_link))
     _persian(status_form, "status form")
-    action, tokens = _form(status_form, "/status")
-    status = _page(post(action, data={**tokens, "codename": _codename(receipt)}))
+    action, tokens = form_on(status_form, "/status")
+    status = page_text(post(action, data={**tokens, "codename": codename_on(receipt)}))
     _persian(status, "status")
     pseudonym = re.search(r'id="pseudonym"[^>]*>([^<]+)<', status).group(1)
-    _approve(app, _ids_by_pseudonym(app)[pseudonym])
-    approved = _page(post(action, data={**tokens, "codename": _codename(receipt)}))
+    approve(app, ids_by_pseudonym(app)[pseudonym])
+    approved = page_text(post(action, data={**tokens, "codename": codename_on(receipt)}))
     _persian(approved, "approved status")
-    follow_up_action, follow_up_tokens = _form(approved, "/status/follow-up")
-    sent = _page(post(follow_up_action, data={**follow_up_tokens, **FOLLOW_UP}))
+    follow_up_action, follow_up_tokens = form_on(approved, "/status/follow-up")
+    sent = page_text(post(follow_up_action, data={**follow_up_tokens, **FOLLOW_UP}))
     _persian(sent, "after follow-up")
-    withdraw_action, withdraw_tokens = _form(sent, "/status/withdraw")
-    withdrawn = post(withdraw_action, data={**withdraw_tokens, "codename": _codename(receipt), "confirm": "y"})
-    _persian(_page(withdrawn), "withdrawn")
-    back = next(a for a in _links_and_actions(_page(withdrawn)) if a.startswith("/"))
-    _persian(_page(get(back)), "back at the start")
+    withdraw_action, withdraw_tokens = form_on(sent, "/status/withdraw")
+    withdrawn = post(withdraw_action, data={**withdraw_tokens, "codename": codename_on(receipt), "confirm": "y"})
+    _persian(page_text(withdrawn), "withdrawn")
+    back = next(a for a in _links_and_actions(page_text(withdrawn)) if a.startswith("/"))
+    _persian(page_text(get(back)), "back at the start")
 
 
 def test_language_links_name_each_language_in_itself_and_keep_the_page(client):
-    html = _page(client.get("/status?lang=ar"))
+    html = page_text(client.get("/status?lang=ar"))
     for code, name in LANGUAGES.items():
         assert f'<a href="?lang={code}" lang="{code}" hreflang="{code}"' in html
         assert f">{name}</a>" in html
     # After a form that can only be posted, a language link goes to the start rather than to a page that refuses GET.
-    after_post = _page(client.post("/status/withdraw?lang=ar", data={}))
+    after_post = page_text(client.post("/status/withdraw?lang=ar", data={}))
     assert 'href="/?lang=es" lang="es"' in after_post
 
 
 def test_accept_language_sets_the_default_and_lang_overrides_it(client):
-    assert '<html lang="ru" dir="ltr">' in _page(
+    assert '<html lang="ru" dir="ltr">' in page_text(
         client.get("/", headers={"Accept-Language": "ru-RU,ru;q=0.9,en;q=0.5"})
     )
-    assert '<html lang="fa" dir="rtl">' in _page(client.get("/", headers={"Accept-Language": "fa-IR"}))
-    assert '<html lang="es" dir="ltr">' in _page(client.get("/?lang=es", headers={"Accept-Language": "ar"}))
-    assert '<html lang="ar" dir="rtl">' in _page(client.get("/?lang=xx", headers={"Accept-Language": "ar"}))
-    assert '<html lang="en" dir="ltr">' in _page(client.get("/", headers={"Accept-Language": "tlh"}))
+    assert '<html lang="fa" dir="rtl">' in page_text(client.get("/", headers={"Accept-Language": "fa-IR"}))
+    assert '<html lang="es" dir="ltr">' in page_text(client.get("/?lang=es", headers={"Accept-Language": "ar"}))
+    assert '<html lang="ar" dir="rtl">' in page_text(client.get("/?lang=xx", headers={"Accept-Language": "ar"}))
+    assert '<html lang="en" dir="ltr">' in page_text(client.get("/", headers={"Accept-Language": "tlh"}))
 
 
 def test_staff_pages_stay_in_english_until_their_catalog_exists(client):
-    html = _page(client.get("/staff/login?lang=ar", headers={"Accept-Language": "fa"}))
+    html = page_text(client.get("/staff/login?lang=ar", headers={"Accept-Language": "fa"}))
     assert '<html lang="en" dir="ltr">' in html
     assert "hreflang" not in html, "no language links offer what the staff pages cannot show"
 
@@ -317,6 +256,6 @@ def test_staff_pages_stay_in_english_until_their_catalog_exists(client):
     ],
 )
 def test_a_too_long_answer_is_told_in_the_plural_form_of_the_language(client, language, expected):
-    tokens = hidden_fields(_page(client.get(f"/register?lang={language}")))
+    tokens = hidden_fields(page_text(client.get(f"/register?lang={language}")))
     response = client.post(f"/register?lang={language}", data={**tokens, **valid_answers(full_name="x" * 121)})
-    assert response.status_code == 400 and expected in _page(response)
+    assert response.status_code == 400 and expected in page_text(response)

@@ -64,12 +64,9 @@ def open_instance(path: Path, clock: Clock = SYSTEM_CLOCK) -> Instance:
     if not exists(path):
         raise InstanceMissing(path)
     secrets = crypto.derive_instance_secrets((path / SECRET_FILE).read_bytes())
-    connection = db.connect(path / db.DATABASE_FILE, secrets.database_key, clock=clock)
-    try:
+    with contextlib.closing(db.connect(path / db.DATABASE_FILE, secrets.database_key, clock=clock)) as connection:
         db.migrate(connection)
         _event_id, definition = connection.execute("SELECT id, definition FROM events").fetchone()
-    finally:
-        connection.close()
     return Instance(path, secrets, load_event(definition), clock)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from pathlib import Path
@@ -38,11 +39,10 @@ def create_instance(path: Path, event_source: str) -> list[str]:
         os.fsync(secret_file.fileno())
 
     try:
-        connection = db.connect(path / db.DATABASE_FILE, crypto.derive_instance_secrets(master).database_key)
-        try:
+        with contextlib.closing(
+            db.connect(path / db.DATABASE_FILE, crypto.derive_instance_secrets(master).database_key)
+        ) as connection:
             return set_up_database(connection, event, event_source)
-        finally:
-            connection.close()
     except BaseException:
         # A half-made instance would be reopened as if whole: remove what was written.
         for name in (SECRET_FILE, *db.DATABASE_FILES):

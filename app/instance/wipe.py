@@ -101,11 +101,8 @@ def wipe(instance: Instance, actor: str, confirm: str) -> WipeReport:
     """All three steps, on an instance no other connection of this process is using; ``confirm`` is the event
     id as the person typed it."""
     check_confirmation(instance, confirm)
-    connection = instance.connect()
-    try:
+    with instance.connection() as connection:
         report = destroy_keys(connection, instance.event.id, actor)
         rekey_to_nothing(connection)
-    finally:
-        connection.close()
     report.files_removed = remove_files(instance.path)
     return report

@@ -9,6 +9,7 @@ list (the central instance decides that when it imports them).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from pathlib import Path
 
@@ -52,8 +53,7 @@ def set_up_kit(path: Path, contents: KitContents, keys: crypto.KitKeys) -> Insta
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     secrets = _secrets(keys, contents.codename_lookup_key)
     try:
-        connection = db.connect(path / db.DATABASE_FILE, secrets.database_key)
-        try:
+        with contextlib.closing(db.connect(path / db.DATABASE_FILE, secrets.database_key)) as connection:
             db.migrate(connection)
             with db.transaction(connection):
                 _store(connection, contents)
@@ -64,10 +64,8 @@ def set_up_kit(path: Path, contents: KitContents, keys: crypto.KitKeys) -> Insta
                     contents.name,
                     {"event definition sha256": definition_hash(contents.event_source)},
                 )
-        finally:
-            connection.close()
     except BaseException:
-        for name in (db.DATABASE_FILE, f"{db.DATABASE_FILE}-wal", f"{db.DATABASE_FILE}-shm"):
+        for name in db.DATABASE_FILES:
             (path / name).unlink(missing_ok=True)
         raise
     return Instance(path, secrets, kit_event(event))
@@ -78,15 +76,12 @@ def open_kit(path: Path, keys: crypto.KitKeys, contents: KitContents | None = No
     path = path.resolve()
     if not is_kit(path):
         raise KitError(f"no field kit in {path}")
-    connection = _connect(path, keys)
-    try:
+    with contextlib.closing(_connect(path, keys)) as connection:
         db.migrate(connection)
         definition, lookup_key, name, central_key = connection.execute(
             "SELECT e.definition, k.codename_lookup_key, k.name, k.central_verify_key"
             " FROM events AS e, kit_identity AS k"
         ).fetchone()
-    finally:
-        connection.close()
     if contents is not None and (contents.name, contents.central_verify_key) != (name, central_key):
         raise KitError(f"the kit in {path} is not the one this kit file makes")
     return Instance(path, _secrets(keys, lookup_key), kit_event(load_event(definition)))

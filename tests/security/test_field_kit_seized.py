@@ -23,7 +23,7 @@ from app.kits.instance import open_kit
 from app.registrations.records import load_all_records, open_record
 from app.registrations.register import register
 from app.storage import db
-from crypto.records import _associated_data
+from crypto.records import associated_data
 from offline_bundle import read_bundle
 from tests.helpers import dump_database
 from tests.kit_fixtures import make_kit
@@ -91,7 +91,7 @@ def test_seized_field_kit_reveals_nothing(tmp_path):
     assert len(material) >= 15
     sealed_keys = [part.sealed_data_key for record in records for _generation, part in record.parts]
     ciphertexts = [
-        (ciphertext, _associated_data(opened.event.id, record.registration_id, part.compartment, field_key))
+        (ciphertext, associated_data(opened.event.id, record.registration_id, part.compartment, field_key))
         for record in records
         for _generation, part in record.parts
         for field_key, ciphertext in part.ciphertexts.items()
@@ -100,10 +100,10 @@ def test_seized_field_kit_reveals_nothing(tmp_path):
         for sealed in sealed_keys:
             with pytest.raises(crypto.RecordTampered):
                 crypto.open_sealed(crypto.PrivateKey(candidate), sealed)
-        for ciphertext, associated_data in ciphertexts:
+        for ciphertext, bound_to in ciphertexts:
             with pytest.raises(NaclCryptoError):
                 nonce, sealed = ciphertext[1:25], ciphertext[25:]
-                crypto_aead_xchacha20poly1305_ietf_decrypt(sealed, associated_data, nonce, candidate)
+                crypto_aead_xchacha20poly1305_ietf_decrypt(sealed, bound_to, nonce, candidate)
 
     # The same search finds the values with a key that does open them: the recovery key, kept on paper at central.
     recovery = crypto.private_key_from_recovery_words(" ".join(kit.recovery_words))

@@ -7,6 +7,7 @@ linger in memory: it is measured here, and SECURITY.md states the figure.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
@@ -21,6 +22,7 @@ from app.storage import db
 from app.web.state import state_of
 from tests.conftest import running_server
 from tests.helpers import dump_database
+from tests.real_parts import missing
 from tests.security import canaries, visitor
 from tests.security.known_keys import KnownKeys, known_keys
 from tests.security.memory import MemoryImage, read_process_memory, text_forms, x25519_forms
@@ -28,6 +30,13 @@ from tests.security.memory import MemoryImage, read_process_memory, text_forms, 
 RECENT = 50  # registrations made just before the memory is read
 LATER = 200  # registrations made after them, before a second reading
 SECURITY_MD = Path(__file__).resolve().parents[2] / "SECURITY.md"
+
+
+@pytest.fixture
+def process_memory_readable() -> None:
+    """The tests that read a live server's memory or its /proc entries; in CI a missing /proc fails them."""
+    if not os.access("/proc/self/mem", os.R_OK):
+        missing("reading another process's memory through /proc/PID/mem")
 
 
 def _keys_found(image: MemoryImage, keys: dict) -> set:
@@ -75,6 +84,7 @@ def _copy_files(instance_path: Path, destination: Path) -> Path:
     return destination / db.DATABASE_FILE
 
 
+@pytest.mark.usefixtures("process_memory_readable")
 def test_server_seized_while_running_with_no_staff_session_holds_no_key_that_opens_the_records(
     demo_instance, team, tmp_path
 ):
@@ -114,6 +124,7 @@ def test_server_seized_while_running_with_no_staff_session_holds_no_key_that_ope
     assert not [value for value in canaries.all_canaries(range(3 + RECENT)) if value.encode() in dumped]
 
 
+@pytest.mark.usefixtures("process_memory_readable")
 def test_server_seized_while_running_with_a_staff_session_open_exposes_that_persons_compartments_only(
     demo_instance, team, tmp_path
 ):
@@ -146,6 +157,7 @@ def _stated_bounds() -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
+@pytest.mark.usefixtures("process_memory_readable")
 def test_server_seized_while_running_plaintext_of_recent_registrations_in_memory_is_measured(demo_instance, tmp_path):
     recent = range(RECENT)
     with running_server(demo_instance.path, tmp_path) as server:
@@ -166,6 +178,7 @@ def test_server_seized_while_running_plaintext_of_recent_registrations_in_memory
     assert later[0] <= later_bound, "more lingers in memory than SECURITY.md says: measure again and restate it"
 
 
+@pytest.mark.usefixtures("process_memory_readable")
 def test_server_seized_while_running_finds_a_process_that_overwrites_the_memory_it_frees(demo_instance, tmp_path):
     """What makes ended sessions and earlier registrations leave nothing: `gatehouse serve` restarts itself
     with Python's allocations going to glibc's malloc, which overwrites each block it frees."""
@@ -218,14 +231,6 @@ def test_the_memory_search_finds_keys_and_values_in_every_form_they_take():
         image = MemoryImage(b"junk" + value.encode(encoding) + b"junk", 1)
         assert canaries.found_in(image.data) == {(7, "NAME")}
     assert not _keys_found(MemoryImage(key[:31] + b"\x00", 1), {"k": key})
-
-
-@pytest.fixture(autouse=True)
-def _root_reads_process_memory():
-    import os
-
-    if not os.access("/proc/self/mem", os.R_OK):
-        pytest.skip("reading another process's memory needs /proc")
 
 
 def test_server_seized_while_running_after_a_staff_session_was_abandoned_holds_none_of_its_keys(demo_instance, team):

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import crypto
-from crypto.records import _associated_data, _encrypt_field
+from crypto.records import associated_data, encrypt_field
 
 
 def main() -> None:
@@ -24,9 +24,9 @@ def main() -> None:
             "nonce": bytes(range(100, 124)).hex(),
             "value": value,
         }
-        associated = _associated_data(vector["event"], vector["registration"], vector["compartment"], vector["field"])
+        associated = associated_data(vector["event"], vector["registration"], vector["compartment"], vector["field"])
         vector["associated_data"] = associated.hex()
-        vector["ciphertext"] = _encrypt_field(
+        vector["ciphertext"] = encrypt_field(
             bytes.fromhex(vector["data_key"]), bytes.fromhex(vector["nonce"]), associated, value
         ).hex()
         field_vectors.append(vector)
