@@ -28,7 +28,7 @@ from app.registrations.export import export_csv
 from app.registrations.records import load_all_records, store_sealed_parts
 from app.storage import db
 from benchmarks.sample import ANSWERS
-from crypto.records import _associated_data
+from crypto.records import associated_data
 
 TARGET_RATIO = 0.7
 
@@ -88,7 +88,7 @@ def measure(registrations: int) -> dict[str, float]:
             [
                 (
                     ciphertext[25:],
-                    _associated_data(event_id, record.registration_id, part.compartment, field_key),
+                    associated_data(event_id, record.registration_id, part.compartment, field_key),
                     ciphertext[1:25],
                 )
                 for field_key, ciphertext in part.ciphertexts.items()
