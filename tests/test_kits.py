@@ -62,7 +62,7 @@ def test_kit_create_records_the_kit_logs_it_and_encrypts_the_file_to_the_passphr
     assert kit_file.stat().st_mode & 0o777 == 0o600
     connection = central.connect()
     try:
-        (name, verify_key), = connection.execute("SELECT name, verify_key FROM kits").fetchall()
+        ((name, verify_key),) = connection.execute("SELECT name, verify_key FROM kits").fetchall()
         logged = connection.execute("SELECT actor, subject FROM audit_log WHERE action = 'kit create'").fetchall()
         lookup_key = central.secrets.codename_lookup_key
     finally:
@@ -213,7 +213,8 @@ def test_from_kit_to_central_to_staff_by_the_commands_a_coordinator_and_an_organ
     assert runner.invoke(cli, ["keys", "export", "ana", "--out", str(key_file), *on_central]).exit_code == 0
     made = runner.invoke(cli, ["bundle", "export", "--for-staff", "ana", "--out", str(export_file), *on_central])
     assert made.exit_code == 0, made.output
-    opening = ["bundle", "open", str(export_file), "--key", str(key_file), "--out", str(out)]
+    central_key = runner.invoke(cli, ["audit", "public-key", *on_central]).output.strip()
+    opening = ["bundle", "open", str(export_file), "--key", str(key_file), "--out", str(out), "--signer", central_key]
     opened = runner.invoke(cli, opening, input=team["ana"].passphrase)
     assert opened.exit_code == 0, opened.output
     table = (out / "registrations.csv").read_text()

@@ -129,12 +129,12 @@ def _open(bundle, key_file, out, passphrase, *more):
 def test_a_wrong_passphrase_key_file_signer_or_byte_writes_nothing_and_says_why(exported, demo_instance, tmp_path):
     bundle, key_file, central_key, team = exported
     out = tmp_path / "out"
-    wrong_passphrase = _open(bundle, key_file, out, "not otto's passphrase")
+    wrong_passphrase = _open(bundle, key_file, out, "not otto's passphrase", "--unverified")
     assert wrong_passphrase.exit_code == 1 and "passphrase does not open this key file" in wrong_passphrase.output
 
     ana_key = tmp_path / "ana.key"
     assert _run("keys", "export", "ana", "--out", str(ana_key), "--instance", str(demo_instance.path)).returncode == 0
-    wrong_key = _open(bundle, ana_key, out, team["ana"].passphrase)
+    wrong_key = _open(bundle, ana_key, out, team["ana"].passphrase, "--unverified")
     assert wrong_key.exit_code == 1 and "not made for this key file" in wrong_key.output
 
     other_key = "A" * 43 + "="
@@ -145,19 +145,21 @@ def test_a_wrong_passphrase_key_file_signer_or_byte_writes_nothing_and_says_why(
     data = bytearray(bundle.read_bytes())
     data[len(data) // 2] ^= 0x20
     damaged.write_bytes(bytes(data))
-    tampered = _open(damaged, key_file, out, team["otto"].passphrase)
+    tampered = _open(damaged, key_file, out, team["otto"].passphrase, "--unverified")
     assert tampered.exit_code == 1 and "damaged" in tampered.output
 
-    not_a_key = _open(bundle, bundle, out, team["otto"].passphrase)
+    not_a_key = _open(bundle, bundle, out, team["otto"].passphrase, "--unverified")
     assert not_a_key.exit_code == 1 and "not a Gatehouse staff key file" in not_a_key.output
     for result in (wrong_passphrase, wrong_key, wrong_signer, tampered, not_a_key):
         assert "Traceback" not in result.output and "othing was written" in result.output
     assert not out.exists()
 
-    unchecked = _open(bundle, key_file, out, team["otto"].passphrase)
+    unchecked = _open(bundle, key_file, out, team["otto"].passphrase, "--unverified")
     assert unchecked.exit_code == 0
-    assert f"WARNING: the signer was not checked. It signed with the key {central_key}" in unchecked.output
-    again = _open(bundle, key_file, out, team["otto"].passphrase)
+    assert (
+        f"WARNING: --unverified: the signer was not checked. It signed with the key {central_key}" in unchecked.output
+    )
+    again = _open(bundle, key_file, out, team["otto"].passphrase, "--unverified")
     assert again.exit_code == 1 and "exists already" in again.output
 
 

@@ -155,8 +155,21 @@ def import_(instance_dir: Path, files: tuple[Path, ...]) -> None:
 @click.option("--key", "key_file", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Key file.")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder.")
 @click.option("--signer", "signer_text", help="The central instance's key ('gatehouse audit public-key').")
-def open_(files: tuple[Path, ...], key_file: Path, out_dir: Path, signer_text: str | None) -> None:
+@click.option(
+    "--unverified",
+    is_flag=True,
+    help="Open it without checking who signed it: anyone who knows your public key could have written it.",
+)
+def open_(files: tuple[Path, ...], key_file: Path, out_dir: Path, signer_text: str | None, unverified: bool) -> None:
     """Open a staff export on this machine (asks your passphrase): a CSV and a printable page, and nothing else."""
+    if signer_text is None and not unverified:
+        # Anyone who knows a staff member's public key can write an export to them: without the signer's key,
+        # what would be written could be anyone's words presented as the organisers' records.
+        raise click.ClickException(
+            "say whose signature to trust: --signer KEY, where KEY is what 'gatehouse audit public-key' prints on"
+            " the central instance; or --unverified to open it unchecked (anyone who knows your public key could"
+            " have written it). Nothing was written."
+        )
     signer = verify_key(signer_text, "--signer") if signer_text else None
     progress = TerminalProgress()
     try:
@@ -178,8 +191,9 @@ def open_(files: tuple[Path, ...], key_file: Path, out_dir: Path, signer_text: s
         progress.close()
     if signer is None:
         click.echo(
-            f"WARNING: the signer was not checked. It signed with the key {audit.public_key_text(opened.signer)}:\n"
-            "  compare it with 'gatehouse audit public-key' on the central instance, or pass it as --signer.",
+            f"WARNING: --unverified: the signer was not checked. It signed with the key"
+            f" {audit.public_key_text(opened.signer)}:\n"
+            "  compare it with 'gatehouse audit public-key' on the central instance before you trust what it says.",
             err=True,
         )
     click.echo(f"Opened {len(opened.rows)} registrations: what {opened.username} may read.")

@@ -50,8 +50,10 @@ HiddenServicePort 80 127.0.0.1:{port}
 # Gatehouse must be able to read that file. If it runs as another user than Tor, uncomment the next line and
 # add its user to Tor's group (debian-tor on Debian), or copy the hostname file to where it can read it.
 # HiddenServiceDirGroupReadable 1
-# Option: make clients solve a small proof of work when the service is flooded (Tor 0.4.8 or newer).
-# HiddenServicePoWDefensesEnabled 1
+# When the service is flooded with connection requests, Tor asks clients for a small proof of work before
+# it answers, and serves those who did the most work first: a flood costs its sender, and people who
+# register keep getting through. Idle, it costs nobody anything. (Tor 0.4.8 or newer.)
+HiddenServicePoWDefensesEnabled 1
 """
 
 

@@ -62,15 +62,19 @@ def register_page() -> tuple[str, int] | str:
 
 
 def _look_up(form) -> tuple[Found | None, str | None, int]:
-    """The registration for the typed codename, or the one message every failure gets and its status code."""
+    """The registration for the typed codename, or the one message every failure gets and its status code.
+
+    A right codename is always answered: the budget slows failures only, so nobody can lock a participant
+    out of their own status or withdrawal by flooding wrong guesses.
+    """
     budget = state.state().codename_budget
-    if budget.exhausted():
-        return None, _("Too many codenames were tried in the last minute. Please try again shortly."), 429
     instance = state.instance()
     found = find_by_codename(
         state.connection(), instance.secrets.codename_lookup_key, instance.event.id, form.codename.data
     )
     if found is None:
+        if budget.exhausted():
+            return None, _("Too many codenames were tried in the last minute. Please try again shortly."), 429
         budget.spend()
         # One message whether the words are malformed or unknown: it never hints that a record exists.
         return (

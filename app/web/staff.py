@@ -56,8 +56,11 @@ def login() -> Page | BaseResponse:
 
 @bp.post("/logout")
 def logout() -> BaseResponse:
-    if LogoutForm().validate_on_submit():
-        state.state().sessions.end(request.cookies.get(COOKIE))
+    # Without a valid token the request may come from another site: it changes nothing, not even the cookie,
+    # so that a logout never looks done while the session and its keys live on.
+    if not LogoutForm().validate_on_submit():
+        abort(400)
+    state.state().sessions.end(request.cookies.get(COOKIE))
     response = redirect(url_for("staff.login"), code=303)
     response.delete_cookie(COOKIE, path="/staff", httponly=True, samesite="Strict", secure=cookie_is_secure())
     return response

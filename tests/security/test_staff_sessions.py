@@ -1,5 +1,6 @@
-"""An open staff session follows the database on every request, whichever front-end (or process) changed it,
-and ends after its absolute lifetime however busy it is."""
+"""Staff sessions against an attacker who holds an open one: a disabled account or a revoked grant, changed
+from either front-end or another process, takes effect at the session's next request; a session in constant use
+still ends after its absolute lifetime; and a logout either ends the session it names or changes nothing."""
 
 from __future__ import annotations
 
@@ -69,3 +70,18 @@ def test_a_session_in_constant_use_ends_after_its_absolute_lifetime(demo_instanc
     clock.advance(601)  # 3,601 seconds since login
     answer = client.get("/staff/")
     assert answer.status_code == 302 and answer.headers["Location"].endswith("/staff/login")
+
+
+def test_a_logout_without_its_token_leaves_nothing_half_done(client, team):
+    """A forged logout (no CSRF token) must not delete the cookie while the session and its keys live on."""
+    login(client, team["ana"])
+    cookie = client.get_cookie("gatehouse_staff", path="/staff").value
+    forged = client.post("/staff/logout", data={})
+    assert forged.status_code == 400
+    assert not any(header.startswith("gatehouse_staff=") for header in forged.headers.getlist("Set-Cookie"))
+    assert client.get("/staff/").status_code == 200, "the session it did not end still works, and is still shown"
+
+    done = client.post("/staff/logout", data={"csrf_token": csrf(client)})
+    assert done.status_code == 303
+    client.set_cookie("gatehouse_staff", cookie, path="/staff")
+    assert client.get("/staff/").status_code == 302, "a real logout ends the session the old cookie named"
