@@ -38,3 +38,22 @@ def create_secret_file(path: Path) -> Iterator[BinaryIO]:
     except BaseException:
         Path(path).unlink(missing_ok=True)
         raise
+
+
+def private_folder(path: Path) -> Path:
+    """A folder only its owner can enter (mode 0700), made if missing, tightened if it was looser.
+
+    Refused if another user owns it: they could swap what is in it.
+    """
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_uid != os.geteuid():
+        raise SecretFileError(f"{path} belongs to another user: choose a folder of your own")
+    os.chmod(path, 0o700)
+    return path
+
+
+def restrict_to_owner(paths: list[Path]) -> None:
+    """Make each existing file owner-only (mode 0600): for instances set up before files were made so."""
+    for path in paths:
+        if path.exists() and not path.is_symlink() and path.stat().st_uid == os.geteuid():
+            os.chmod(path, 0o600)

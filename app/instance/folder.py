@@ -10,6 +10,7 @@ from pathlib import Path
 import crypto
 from app.common.clock import SYSTEM_CLOCK, Clock
 from app.common.errors import GatehouseError, NotFound
+from app.common.secret_files import restrict_to_owner
 from app.events.definition import Event, load_event
 from app.storage import db
 from app.storage.connection import Connection
@@ -63,6 +64,8 @@ def open_instance(path: Path, clock: Clock = SYSTEM_CLOCK) -> Instance:
     path = path.resolve()
     if not exists(path):
         raise InstanceMissing(path)
+    # Instances set up by older versions left their database readable by other users.
+    restrict_to_owner([path / SECRET_FILE, *(path / name for name in db.DATABASE_FILES)])
     secrets = crypto.derive_instance_secrets((path / SECRET_FILE).read_bytes())
     with contextlib.closing(db.connect(path / db.DATABASE_FILE, secrets.database_key, clock=clock)) as connection:
         db.migrate(connection)

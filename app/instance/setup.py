@@ -11,6 +11,7 @@ from nacl.signing import SigningKey
 
 import crypto
 from app.audit import log as audit
+from app.common.secret_files import private_folder
 from app.events.definition import Event, load_event
 from app.instance.folder import SECRET_FILE, InstanceExists
 from app.storage import db
@@ -24,7 +25,7 @@ def create_instance(path: Path, event_source: str) -> list[str]:
     """
     path = path.resolve()
     event = load_event(event_source)  # fail on a bad definition before writing anything
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_folder(path)
     if (path / db.DATABASE_FILE).exists():
         # A field kit's folder has a database and no key file: setting up over it would delete the database.
         raise InstanceExists(f"a Gatehouse database already exists in {path}")
@@ -40,7 +41,7 @@ def create_instance(path: Path, event_source: str) -> list[str]:
 
     try:
         with contextlib.closing(
-            db.connect(path / db.DATABASE_FILE, crypto.derive_instance_secrets(master).database_key)
+            db.create(path / db.DATABASE_FILE, crypto.derive_instance_secrets(master).database_key)
         ) as connection:
             return set_up_database(connection, event, event_source)
     except BaseException:

@@ -17,6 +17,7 @@ from nacl.signing import SigningKey
 
 import crypto
 from app.audit import log as audit
+from app.common.secret_files import private_folder
 from app.events.definition import Event, load_event
 from app.instance.folder import Instance
 from app.instance.folder import exists as central_exists
@@ -50,10 +51,10 @@ def set_up_kit(path: Path, contents: KitContents, keys: crypto.KitKeys) -> Insta
     if central_exists(path) or (path / db.DATABASE_FILE).exists():
         raise KitError(f"{path} already holds a Gatehouse instance")
     event = load_event(contents.event_source)
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_folder(path)
     secrets = _secrets(keys, contents.codename_lookup_key)
     try:
-        with contextlib.closing(db.connect(path / db.DATABASE_FILE, secrets.database_key)) as connection:
+        with contextlib.closing(db.create(path / db.DATABASE_FILE, secrets.database_key)) as connection:
             db.migrate(connection)
             with db.transaction(connection):
                 _store(connection, contents)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import binascii
 import json
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ from app.audit import log as audit
 from app.common import base64_text
 from app.common.errors import GatehouseError
 from app.common.progress import Steps, quiet
+from app.common.secret_files import SecretFileError, create_secret_file, private_folder
 from app.events.definition import Event, EventDefinitionError, Field, load_event
 from app.instance.folder import Instance
 from app.keys.keyring import HeldKeys
@@ -150,20 +150,19 @@ def write_outputs(folder: Path, opened: OpenedExport) -> list[Path]:
     }
     targets = [folder / name for name in OUTPUT_FILES]
     for target in targets:
-        if target.exists():
+        if target.exists() or target.is_symlink():
             raise StaffExportError(f"{target} exists already: not overwritten.")
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_folder(folder)
     written = []
     try:
         for target in targets:
-            descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            written.append(target)
-            with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as sink:
-                sink.write(texts[target.name])
-    except OSError as error:
+            with create_secret_file(target) as sink:
+                written.append(target)
+                sink.write(texts[target.name].encode("utf-8"))
+    except SecretFileError as error:
         for target in written:
             target.unlink(missing_ok=True)
-        raise StaffExportError(f"could not write to {folder}: {error.strerror or error}") from None
+        raise StaffExportError(str(error)) from None
     return targets
 
 

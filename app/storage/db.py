@@ -7,14 +7,17 @@ Only services and the instance package use this module; front-ends get a connect
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
+from urllib.parse import quote
 
 import sqlcipher3
 
 from app.common.clock import SYSTEM_CLOCK, Clock
+from app.common.errors import GatehouseError
 from app.storage.connection import Connection
 
 DATABASE_FILE = "gatehouse.db"
@@ -32,11 +35,45 @@ class DatabaseKeyError(RuntimeError):
     """The key does not open this database file."""
 
 
+class DatabaseMissing(GatehouseError):
+    """The database file is not there (never made, or destroyed by a wipe): nothing is created in its place."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"there is no Gatehouse database at {path}")
+
+
+def create(path: Path, key: bytes, clock: Clock = SYSTEM_CLOCK) -> Connection:
+    """Make a new, empty database file, owner-only from its first byte, and open it.
+
+    SQLite gives the WAL and shared-memory files the mode of the database file, so they are owner-only too,
+    whatever the umask: a database readable by other local users would give them every page to attack.
+    """
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    try:
+        os.fchmod(descriptor, 0o600)
+    finally:
+        os.close(descriptor)
+    return connect(path, key, clock=clock)
+
+
 def connect(path: Path, key: bytes, any_thread: bool = False, clock: Clock = SYSTEM_CLOCK) -> Connection:
-    """Open the database with a raw 32-byte key: no per-connection passphrase derivation."""
-    connection = sqlcipher3.connect(
-        str(path), timeout=10.0, isolation_level=None, check_same_thread=not any_thread, factory=ClockedConnection
-    )
+    """Open an existing database with a raw 32-byte key: no per-connection passphrase derivation.
+
+    Never creates the file: after a wipe, a server still running must find nothing, not a new empty database.
+    """
+    try:
+        connection = sqlcipher3.connect(
+            f"file:{quote(str(path))}?mode=rw",
+            uri=True,
+            timeout=10.0,
+            isolation_level=None,
+            check_same_thread=not any_thread,
+            factory=ClockedConnection,
+        )
+    except sqlcipher3.OperationalError:
+        if not Path(path).exists():
+            raise DatabaseMissing(Path(path)) from None
+        raise
     connection.clock = clock
     # A wrong key is reported by the exception below; SQLCipher's own lines on stderr would only alarm.
     connection.execute("PRAGMA cipher_log_level = NONE")
