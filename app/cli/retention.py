@@ -49,4 +49,7 @@ def wipe_command(instance_dir: Path, confirm_event: str) -> None:
             f"The audit log ended at entry {checkpoint.seq} (the wipe), head {checkpoint.head_hash.hex()},"
             " signed with the instance key; it is destroyed with the rest."
         )
-    click.echo("A server still running on this folder now answers every request with an error: stop it.")
+    click.echo(
+        "A server still running on this folder closes at its next request: it drops every key it holds and"
+        " answers every page that the service is closed. Stop it when you can."
+    )

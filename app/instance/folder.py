@@ -25,6 +25,13 @@ class InstanceMissing(NotFound):
         super().__init__(f"no Gatehouse instance in {path}: set one up with 'gatehouse init' or 'gatehouse demo'")
 
 
+class InstanceGone(GatehouseError):
+    """The instance was wiped (or its files removed) while this process still had it open."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"the Gatehouse instance in {path} was wiped: this service is closed")
+
+
 class InstanceExists(GatehouseError):
     """An instance is already set up in this folder; setting up again would destroy it."""
 
@@ -43,7 +50,15 @@ class Instance:
         return self.path / db.DATABASE_FILE
 
     def connect(self, any_thread: bool = False) -> Connection:
-        return db.connect(self.database_path, self.secrets.database_key, any_thread, self.clock)
+        """A connection to the instance's database; InstanceGone once a wipe has destroyed it or its key."""
+        try:
+            return db.connect(self.database_path, self.secrets.database_key, any_thread, self.clock)
+        except (db.DatabaseMissing, db.DatabaseKeyError):
+            raise InstanceGone(self.path) from None
+
+    def still_there(self) -> bool:
+        """False once a wipe (from any process) has removed the database: a running server then closes."""
+        return self.database_path.exists()
 
     @contextlib.contextmanager
     def connection(self) -> Iterator[Connection]:

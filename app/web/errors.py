@@ -9,6 +9,8 @@ from flask import Flask, render_template
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from app.web.state import state
+
 log = logging.getLogger("gatehouse")
 
 
@@ -24,6 +26,8 @@ def _message(status: int) -> str:
             "This Gatehouse is not set up yet. Its administrator needs to run 'gatehouse demo' or 'gatehouse init'."
         ),
     }
+    if status == 503 and state().closed:
+        return _("This service is closed. Nothing more can be sent or read here.")
     return messages.get(
         status, _("Something went wrong on our side. Please go back and send the form again: it is never stored twice.")
     )

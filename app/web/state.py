@@ -13,7 +13,7 @@ from flask import Flask, abort, current_app, g
 
 from app.common.clock import Clock
 from app.common.throttle import GlobalBudget
-from app.instance.folder import Instance
+from app.instance.folder import Instance, InstanceGone
 from app.staff.login import LoginThrottle
 from app.staff.sessions import SessionStore
 from app.storage.connection import Connection
@@ -33,9 +33,11 @@ class WebState:
     # Closing the last connection to a WAL database checkpoints it; one idle connection held for the
     # application's life lets each request close its own cheaply. Auto-checkpoints still run.
     wal_holder: Connection | None = None
+    closed: bool = False  # wiped while serving: every page now says the service is closed
 
     def close(self) -> None:
         """Drop the instance, every staff session with its keys, and the idle connection: after a wipe."""
+        self.closed = True
         self.sessions.end_all()
         if self.wal_holder is not None:
             self.wal_holder.close()
@@ -59,17 +61,28 @@ def state() -> WebState:
 
 
 def instance() -> Instance:
-    """The instance this application serves; a 503 page before set-up and after a wipe."""
-    opened = state().instance
-    if opened is None:
+    """The instance this application serves; a 503 page before set-up and after a wipe.
+
+    A wipe run from the command line while this server runs is noticed here, at the next request: the
+    server then drops every key it holds and answers every page that the service is closed.
+    """
+    web = state()
+    if web.instance is not None and not web.instance.still_there():
+        close_request_connection()
+        web.close()
+    if web.instance is None:
         abort(503)
-    return opened
+    return web.instance
 
 
 def connection() -> Connection:
     """The request's connection, opened on first use and closed at teardown."""
     if "connection" not in g:
-        g.connection = instance().connect()
+        try:
+            g.connection = instance().connect()
+        except InstanceGone:  # wiped between the check and the connection: close now
+            state().close()
+            abort(503)
     opened: Connection = g.connection
     return opened
 

@@ -116,5 +116,3 @@ def test_seized_field_kit_reveals_nothing(tmp_path):
         connection.close()
     values = [open_record(opened.event.id, record, held)["identity"]["full_name"] for record in records]
     assert sorted(values) == [f"{CANARY}-{tag}-name" for tag in ("a", "b", "c")]
-
-

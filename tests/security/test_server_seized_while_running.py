@@ -22,7 +22,6 @@ from app.storage import db
 from app.web.state import state_of
 from tests.conftest import running_server
 from tests.helpers import dump_database
-from tests.real_parts import missing
 from tests.security import canaries, visitor
 from tests.security.known_keys import KnownKeys, known_keys
 from tests.security.memory import MemoryImage, read_process_memory, text_forms, x25519_forms
@@ -30,13 +29,6 @@ from tests.security.memory import MemoryImage, read_process_memory, text_forms, 
 RECENT = 50  # registrations made just before the memory is read
 LATER = 200  # registrations made after them, before a second reading
 SECURITY_MD = Path(__file__).resolve().parents[2] / "SECURITY.md"
-
-
-@pytest.fixture
-def process_memory_readable() -> None:
-    """The tests that read a live server's memory or its /proc entries; in CI a missing /proc fails them."""
-    if not os.access("/proc/self/mem", os.R_OK):
-        missing("reading another process's memory through /proc/PID/mem")
 
 
 def _keys_found(image: MemoryImage, keys: dict) -> set:
@@ -205,7 +197,6 @@ def test_memory_hardening_keeps_other_tunables_and_an_operators_own_choice():
 
 def test_memory_hardening_restarts_only_a_process_started_to_serve(monkeypatch):
     """The real restart is shown above, on the running server; here, that nothing else is ever replaced."""
-    import os
     import sys
 
     from app.serving import memory_hardening
