@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import crypto
+from app.common.clock import SYSTEM_CLOCK, Clock
 from app.events.definition import Event, Field
 from app.instance.folder import Instance
 from app.keys.keyring import current_public_keys
@@ -14,15 +16,53 @@ from app.registrations.lifecycle import is_full
 from app.registrations.records import store_sealed_parts
 from app.storage import db
 
+# How long a form sent again still shows its codename: a reply lost on a failing link or a Tor circuit that
+# timed out is retried within seconds or a few minutes. After that, whoever holds the form's HTML (a page left
+# in a browser, a device taken before it was closed) learns only that it was received.
+RESHOW_SECONDS = 10 * 60
+
+
+class RecentReceipts:
+    """When each recent registration's codename was first shown, held in server memory only: no exact time of
+    a participant is ever stored. After a restart nothing is recent, so nothing is shown again."""
+
+    def __init__(self, window_seconds: float = RESHOW_SECONDS, clock: Clock = SYSTEM_CLOCK) -> None:
+        self._window, self._clock = window_seconds, clock
+        self._shown: dict[bytes, float] = {}
+        self._lock = threading.Lock()
+
+    def shown(self, codename_lookup: bytes) -> None:
+        now = self._clock.monotonic()
+        with self._lock:
+            self._shown = {lookup: when for lookup, when in self._shown.items() if now - when <= self._window}
+            self._shown.setdefault(codename_lookup, now)
+
+    def may_show_again(self, codename_lookup: bytes) -> bool:
+        with self._lock:
+            first = self._shown.get(codename_lookup)
+        return first is not None and self._clock.monotonic() - first <= self._window
+
 
 @dataclass(frozen=True)
 class Receipt:
-    """What the participant is shown: the name staff will use, and the codename to come back with."""
+    """What the participant is shown: the name staff will use, and the codename to come back with.
+
+    A form sent again after the window gets a receipt with neither (``withheld``): it was received, and its
+    codename was shown when it was.
+    """
 
     pseudonym: str
     codename: str
     repeated: bool  # True when this form had already been received
     status: str = "submitted"
+
+    @property
+    def withheld(self) -> bool:
+        return not self.codename
+
+    @classmethod
+    def again(cls, pseudonym: str, codename: str, status: str, shown_recently: bool) -> Receipt:
+        return cls(pseudonym, codename, True, status) if shown_recently else cls("", "", True, status)
 
 
 def register(
@@ -31,20 +71,23 @@ def register(
     submission_token: str,
     values: Mapping[str, str],
     invitation: str = "",
+    recent: RecentReceipts | None = None,
 ) -> Receipt:
     """Store one registration of ``values`` (field key -> text), or find the one this form already made.
 
     Every field asked at registration is sealed, empty or not, so that which optional
     fields someone filled in is not visible to whoever holds the database. An event that
     requires an invitation takes one use of the code in the same transaction, or raises
-    InvitationRefused and stores nothing.
+    InvitationRefused and stores nothing. A form sent again shows its codename only while ``recent`` says it was
+    first shown moments ago (never, without ``recent``).
     """
+    recent = recent or RecentReceipts(window_seconds=0)
     event = instance.event
     codename = crypto.codename_for_submission(instance.secrets.receipt_key, submission_token)
     codename_lookup = crypto.codename_lookup(instance.secrets.codename_lookup_key, codename)
     existing = _pseudonym_and_status(connection, codename_lookup)
     if existing is not None:
-        return Receipt(existing[0], codename, repeated=True, status=existing[1])
+        return Receipt.again(existing[0], codename, existing[1], recent.may_show_again(codename_lookup))
 
     registration_id = crypto.registration_id_for(codename_lookup)
     if connection.execute("SELECT 1 FROM kit_withdrawals WHERE registration_id = ?", (registration_id,)).fetchone():
@@ -63,11 +106,13 @@ def register(
             )
             seal_into_record(connection, event, registration_id, event.registration_fields(), values)
     except db.IntegrityError:
-        # The same form arrived twice at once: the other request stored it.
+        # The same form arrived twice at once: the other request stored it, this very moment.
         existing = _pseudonym_and_status(connection, codename_lookup)
         if existing is None:
             raise
-        return Receipt(existing[0], codename, repeated=True, status=existing[1])
+        recent.shown(codename_lookup)
+        return Receipt.again(existing[0], codename, existing[1], shown_recently=True)
+    recent.shown(codename_lookup)
     return Receipt(pseudonym, codename, repeated=False, status=status)
 
 

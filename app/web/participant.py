@@ -42,7 +42,9 @@ def register_page() -> tuple[str, int] | str:
     values = event_values(form, instance.event.registration_fields())
     invitation = form.invitation.data if "invitation" in form else ""
     try:
-        receipt = register(state.connection(), instance, form.submission.data, values, invitation)
+        receipt = register(
+            state.connection(), instance, form.submission.data, values, invitation, state.state().recent_receipts
+        )
     except InvitationRefused:
         form.invitation.errors = [
             _("This invitation code is not valid. Please check it with the person who gave it to you.")

@@ -14,6 +14,7 @@ from flask import Flask, abort, current_app, g
 from app.common.clock import Clock
 from app.common.throttle import GlobalBudget
 from app.instance.folder import Instance, InstanceGone
+from app.registrations.register import RecentReceipts
 from app.staff.login import LoginThrottle
 from app.staff.sessions import SessionStore
 from app.storage.connection import Connection
@@ -30,6 +31,7 @@ class WebState:
     login_throttle: LoginThrottle
     codename_budget: GlobalBudget
     onion: OnionAddress
+    recent_receipts: RecentReceipts
     # Closing the last connection to a WAL database checkpoints it; one idle connection held for the
     # application's life lets each request close its own cheaply. Auto-checkpoints still run.
     wal_holder: Connection | None = None
