@@ -126,6 +126,8 @@ def every_participant_page(app, client, language: str) -> dict[str, tuple[object
     approved = client.post("/status" + q, data={"csrf_token": csrf, "codename": codename})
     action, follow_up_tokens = form_on(page_text(approved), "/status/follow-up")
     bad_date = client.post(action, data={**follow_up_tokens, **FOLLOW_UP, "arrival_date": "next week"})
+    # A token is good for one sending: the page that names the mistake carries a new one.
+    action, follow_up_tokens = form_on(page_text(bad_date), "/status/follow-up")
     sent = client.post(action, data={**follow_up_tokens, **FOLLOW_UP})
     withdrawn = client.post("/status/withdraw" + q, data={"csrf_token": csrf, "codename": codename, "confirm": "y"})
     return {

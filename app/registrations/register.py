@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -121,6 +123,44 @@ class FormWithdrawn(Exception):
 
     Registering it again would give it the same id, which the withdrawal still names.
     """
+
+
+# How long a follow-up form stays good: long enough to find a passport on a slow link, short if the page leaks.
+FOLLOW_UP_SECONDS = 2 * 3600
+
+
+class FollowUpTokens:
+    """One-time tokens that tie a follow-up form to the one record its codename opened.
+
+    A token is random and opaque (it carries no registration id), kept in server memory only, good for one
+    sending within FOLLOW_UP_SECONDS: a replayed form cannot overwrite the details sent, and a page that
+    leaks later opens nothing. A restart ends every token; the participant looks up their status again.
+    """
+
+    def __init__(self, lifetime_seconds: float = FOLLOW_UP_SECONDS, clock: Clock = SYSTEM_CLOCK) -> None:
+        self._lifetime, self._clock = lifetime_seconds, clock
+        self._tokens: dict[bytes, tuple[str, float]] = {}  # SHA-256 of the token -> (registration id, issued)
+        self._lock = threading.Lock()
+
+    def issue(self, registration_id: str) -> str:
+        token = secrets.token_urlsafe(32)
+        now = self._clock.monotonic()
+        with self._lock:
+            self._tokens = {k: v for k, v in self._tokens.items() if now - v[1] <= self._lifetime}
+            self._tokens[_token_key(token)] = (registration_id, now)
+        return token
+
+    def redeem(self, token: str) -> str | None:
+        """The registration id this token was issued for, once; None for a token unknown, used or expired."""
+        with self._lock:
+            issued = self._tokens.pop(_token_key(token), None)
+        if issued is None or self._clock.monotonic() - issued[1] > self._lifetime:
+            return None
+        return issued[0]
+
+
+def _token_key(token: str) -> bytes:
+    return hashlib.sha256(token.encode("utf-8", "replace")).digest()
 
 
 class NotApproved(Exception):

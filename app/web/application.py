@@ -12,7 +12,7 @@ from flask import Flask
 from app.common.clock import SYSTEM_CLOCK, Clock
 from app.common.throttle import DEFAULT_FAILURES_PER_MINUTE, GlobalBudget
 from app.instance import folder
-from app.registrations.register import RESHOW_SECONDS, RecentReceipts
+from app.registrations.register import RESHOW_SECONDS, FollowUpTokens, RecentReceipts
 from app.staff.login import LoginThrottle
 from app.staff.sessions import DEFAULT_IDLE_SECONDS, DEFAULT_LIFETIME_SECONDS, SessionStore
 from app.web import cookies, errors, headers, i18n, onion, privacy, state
@@ -82,6 +82,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         ),
         onion=onion.address_from_config(app.config),
         recent_receipts=RecentReceipts(app.config.get("RESHOW_CODENAME_SECONDS", RESHOW_SECONDS), clock),
+        follow_up_tokens=FollowUpTokens(clock=clock),
         wal_holder=opened.connect(any_thread=True) if opened else None,
     )
     state.install(app, web_state)

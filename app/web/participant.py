@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, render_template
 from flask_babel import gettext as _
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 import crypto
 from app.registrations.invitations import InvitationRefused
@@ -87,20 +86,13 @@ def _look_up(form) -> tuple[Found | None, str | None, int]:
     return found, None, 200
 
 
-FOLLOW_UP_SECONDS = 2 * 3600  # long enough to find a passport on a slow link, short if the page leaks
-
-
-def _record_tokens() -> URLSafeTimedSerializer:
-    """Signed tokens that tie a follow-up form to the one record its codename opened."""
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="gatehouse.follow-up")
-
-
 def _status_page(form, found=None, message=None, code=200, withdraw_form=None, follow_up_form=None, notice=None):
     form.codename.data = ""  # the codename is a secret: never written back into a page
     event = state.instance().event
-    if found is not None and found.status == "approved" and event.follow_up_fields() and follow_up_form is None:
-        follow_up_form = follow_up_form_class(event, current_language())()
-        follow_up_form.record.data = _record_tokens().dumps(found.registration_id)
+    if found is not None and found.status == "approved" and event.follow_up_fields():
+        follow_up_form = follow_up_form or follow_up_form_class(event, current_language())()
+        # Each form shown gets a token of its own, good for one sending.
+        follow_up_form.record.data = state.state().follow_up_tokens.issue(found.registration_id)
     return render_template(
         "status.html",
         form=form,
@@ -131,13 +123,9 @@ def status():
 def follow_up():
     event = state.instance().event
     form = follow_up_form_class(event, current_language())()
-    try:
-        found = find_by_id(
-            state.connection(), str(_record_tokens().loads(form.record.data or "", max_age=FOLLOW_UP_SECONDS))
-        )
-    except BadSignature:
-        found = None
-    if found is None:  # a forged or expired token, or a record withdrawn since
+    registration_id = state.state().follow_up_tokens.redeem(form.record.data or "")
+    found = find_by_id(state.connection(), registration_id) if registration_id else None
+    if found is None:  # a forged, used or expired token, or a record withdrawn since
         message = _("This form has expired. Please look up your status again with your codename.")
         return _status_page(StatusForm(), message=message, code=400)
     registration_id = found.registration_id

@@ -14,7 +14,7 @@ from flask import Flask, abort, current_app, g
 from app.common.clock import Clock
 from app.common.throttle import GlobalBudget
 from app.instance.folder import Instance, InstanceGone
-from app.registrations.register import RecentReceipts
+from app.registrations.register import FollowUpTokens, RecentReceipts
 from app.staff.login import LoginThrottle
 from app.staff.sessions import SessionStore
 from app.storage.connection import Connection
@@ -32,6 +32,7 @@ class WebState:
     codename_budget: GlobalBudget
     onion: OnionAddress
     recent_receipts: RecentReceipts
+    follow_up_tokens: FollowUpTokens
     # Closing the last connection to a WAL database checkpoints it; one idle connection held for the
     # application's life lets each request close its own cheaply. Auto-checkpoints still run.
     wal_holder: Connection | None = None
