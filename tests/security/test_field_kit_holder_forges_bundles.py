@@ -465,3 +465,28 @@ def test_an_import_checks_what_it_can_and_refuses_a_record_that_is_not_whole(kit
         assert import_from_kit(connection, kit.central, _signed(kit, [good, encode(second, event)])).added == 2
     finally:
         connection.close()
+
+
+def test_a_holders_key_that_is_not_the_compartments_sets_nothing_aside(kit, team, app, tmp_path):
+    """Only a key matching the compartment's public key can find a record at fault: otherwise a grant of a
+    wrong key (a bug, or whoever edits the database) would set every record aside, ready to be destroyed."""
+    _register_on_kit(kit, range(2))
+    assert _import(kit, _forged(kit, lambda _n, record: record), tmp_path).exit_code == 0
+    connection = kit.central.connect()
+    try:
+        (public_key,) = connection.execute("SELECT public_key FROM staff WHERE username = 'otto'").fetchone()
+        wrong = crypto.seal_to(public_key, bytes(crypto.new_key_pair()))
+        with db.transaction(connection):
+            connection.execute(
+                "UPDATE grants SET sealed_private_key = ? WHERE staff_id = ?", (wrong, team["otto"].staff_id)
+            )
+    finally:
+        connection.close()
+    text = _web_export(app, team["otto"])
+    client = app.test_client()
+    login(client, team["otto"])
+    pages = [open_page(client, registration_id).get_data(as_text=True) for (registration_id,) in
+             _central(kit, "SELECT id FROM registrations")]  # fmt: skip
+    assert NOT_OPEN not in text and not any("does not open" in page for page in pages)
+    assert _central(kit, "SELECT * FROM set_aside") == []
+    assert not [entry for entry in _log(kit) if "set aside" in entry[1] or entry[1] == "does not open"]
