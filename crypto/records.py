@@ -134,7 +134,11 @@ def _decrypt_field(data_key: bytes, associated_data: bytes, stored: bytes) -> st
         padded = crypto_aead_xchacha20poly1305_ietf_decrypt(ciphertext, associated_data, nonce, data_key)
     except nacl.exceptions.CryptoError:
         raise RecordTampered("a field did not open: wrong key, or moved or altered") from None
-    return _unpad(padded).decode("utf-8")
+    try:
+        return _unpad(padded).decode("utf-8")
+    except UnicodeDecodeError:
+        # Only whoever sealed it could write this: a field kit's holder seals to public keys, as any kit does.
+        raise RecordTampered("a field opened to bytes that are not text") from None
 
 
 _FIELD_OVERHEAD = 1 + _NONCE_BYTES + crypto_aead_xchacha20poly1305_ietf_ABYTES  # version byte, nonce, tag
@@ -152,6 +156,14 @@ def ciphertext_size_class(length: int) -> int | None:
         if ciphertext_length(size_class) == length:
             return size_class
     return None
+
+
+def ciphertext_is_well_formed(ciphertext: bytes) -> bool:
+    """Whether these bytes could be a field ciphertext: a size class's length, and this format's version byte.
+
+    What can be checked without a key; whether it opens is for a holder of its compartment to find.
+    """
+    return ciphertext_size_class(len(ciphertext)) is not None and ciphertext[:1] == _VERSION_BYTE
 
 
 def _pad(raw: bytes) -> bytes:

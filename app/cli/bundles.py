@@ -141,7 +141,7 @@ def import_(instance_dir: Path, files: tuple[Path, ...]) -> None:
     notes = [
         (report.already_here, "already here, skipped"),
         (report.gone_since, "withdrawn or destroyed here since, not brought back"),
-        (report.renamed, "given a new pseudonym, theirs being taken here"),
+        (report.renamed, "given a new pseudonym: theirs was taken here, or not one this instance draws"),
         (report.waitlisted, "on the waiting list, every place being taken"),
         (report.withdrawn, "withdrawn on the kit, destroyed here"),
     ]
@@ -199,4 +199,12 @@ def open_(files: tuple[Path, ...], key_file: Path, out_dir: Path, signer_text: s
     click.echo(f"Opened {len(opened.rows)} registrations: what {opened.username} may read.")
     for path in paths:
         click.echo(f"  {path}")
+    if opened.set_aside:
+        count = len(opened.set_aside)
+        click.echo(
+            f"{count} registration{' does' if count == 1 else 's do'} not open with your keys and"
+            f" {'is' if count == 1 else 'are'} set aside (marked in both files): {', '.join(opened.set_aside)}.\n"
+            "  Such a record is damaged, or was forged by whoever held the field kit that brought it: tell an"
+            " administrator of the central instance, who can destroy it."
+        )
     click.echo("These files hold personal data in the clear: keep them on this machine, and destroy them when done.")

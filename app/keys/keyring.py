@@ -50,6 +50,20 @@ def keys_held_by(connection: Connection, staff_id: str, event_id: str, staff_key
     return {(c, g): crypto.PrivateKey(crypto.open_sealed(staff_key, sealed)) for c, g, sealed in rows}
 
 
+def matching(connection: Connection, event_id: str, keys: HeldKeys) -> HeldKeys:
+    """The held keys whose public half is the one this instance has for that compartment and generation.
+
+    A record that one of these does not open is at fault itself, not the key that tried it.
+    """
+    public = {
+        (compartment, generation): public_key
+        for compartment, generation, public_key in connection.execute(
+            "SELECT compartment, generation, public_key FROM compartment_keys WHERE event_id = ?", (event_id,)
+        )
+    }
+    return {held: key for held, key in keys.items() if public.get(held) == bytes(key.public_key)}
+
+
 def grant(
     connection: Connection,
     event_id: str,

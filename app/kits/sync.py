@@ -25,6 +25,7 @@ from app.kits.instance import identity
 from app.registrations import records
 from app.registrations.lifecycle import is_full
 from app.registrations.record_format import (
+    SEALED_DATA_KEY_BYTES,
     RecordMalformed,
     RegistrationRecord,
     decode,
@@ -63,7 +64,7 @@ class ImportReport:
     added: int = 0
     already_here: int = 0  # the same registration id or codename is here already
     gone_since: int = 0  # imported before, and withdrawn or purged since: not brought back
-    renamed: int = 0  # given another pseudonym, theirs being taken here
+    renamed: int = 0  # given another pseudonym: theirs was taken here, or not one this instance draws
     waitlisted: int = 0
     withdrawn: int = 0
     replay: bool = False  # this very bundle was imported before: nothing changed
@@ -202,6 +203,7 @@ def _decode_all(records: list[bytes], event: Event, progress) -> tuple[list[Regi
                 record = decode(data, event)
                 if not record.codename_lookup or record.status != "submitted":
                     raise RecordMalformed("a kit's registration has no codename look-up, or a decided status")
+                _check_whole(record, event)
                 registrations.append(record)
             else:
                 withdrawals.append(decode_withdrawal(data))
@@ -209,6 +211,27 @@ def _decode_all(records: list[bytes], event: Event, progress) -> tuple[list[Regi
     except RecordMalformed as error:
         raise SyncError(f"The bundle is authentic but malformed: {error}.") from None
     return registrations, withdrawals
+
+
+def _check_whole(record: RegistrationRecord, event: Event) -> None:
+    """What can be checked of a kit's registration without a private key: it is as a kit writes one.
+
+    A kit seals every field asked at registration (empty or not) and no other, each compartment's under one
+    data key; every sealed data key is a sealed box of a 32-byte key, every ciphertext a size class's length
+    with this format's version byte. Whether it opens only a holder of the compartment finds out: a record
+    that passes all of this and does not open is set aside when read (app.registrations.set_aside).
+    """
+    compartments = [part.compartment for _generation, part in record.parts]
+    if len(set(compartments)) != len(compartments):
+        raise RecordMalformed("a kit's registration seals a compartment's fields under more than one data key")
+    carried = {key for _generation, part in record.parts for key in part.ciphertexts}
+    if carried != {field.key for field in event.registration_fields()}:
+        raise RecordMalformed("a kit's registration does not carry every field asked at registration, and only those")
+    for _generation, part in record.parts:
+        if len(part.sealed_data_key) != SEALED_DATA_KEY_BYTES:
+            raise RecordMalformed(f"a sealed data key is not {SEALED_DATA_KEY_BYTES} bytes")
+        if not all(crypto.ciphertext_is_well_formed(ciphertext) for ciphertext in part.ciphertexts.values()):
+            raise RecordMalformed("a field ciphertext has a length no sealing gives, or names no format")
 
 
 def _check_keys(connection: db.Connection, event_id: str, registrations: list[RegistrationRecord]) -> None:
@@ -241,9 +264,14 @@ def _import_one(
         report.already_here += 1
         return
     pseudonym = record.pseudonym
-    if connection.execute(
-        "SELECT 1 FROM registrations WHERE event_id = ? AND pseudonym = ?", (event.id, pseudonym)
-    ).fetchone():
+    # Staff read pseudonyms in pages and CSV files: only one this instance could have drawn itself is kept (words
+    # from its lists and a number), never text a kit's holder chose, such as a formula or a bidirectional override.
+    if (
+        crypto.pseudonym_indices(pseudonym) is None
+        or connection.execute(
+            "SELECT 1 FROM registrations WHERE event_id = ? AND pseudonym = ?", (event.id, pseudonym)
+        ).fetchone()
+    ):
         pseudonym = free_pseudonym(connection, event.id)
         report.renamed += 1
     report.waitlisted += status == "waitlisted"

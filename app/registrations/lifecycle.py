@@ -98,14 +98,15 @@ class Summary(NamedTuple):
     status: str
     submitted_day: str
     source_kit: str | None
+    set_aside: bool  # its record did not open with a holder's keys (app.registrations.set_aside)
 
 
 def summaries(connection: Connection, event_id: str) -> list[Summary]:
     return [
-        Summary(*row)
-        for row in connection.execute(
-            "SELECT id, pseudonym, status, submitted_day, source_kit FROM registrations WHERE event_id = ?"
-            " ORDER BY pseudonym",
+        Summary(registration_id, pseudonym, status, day, kit, aside_on is not None)
+        for registration_id, pseudonym, status, day, kit, aside_on in connection.execute(
+            "SELECT r.id, r.pseudonym, r.status, r.submitted_day, r.source_kit, s.day FROM registrations AS r"
+            " LEFT JOIN set_aside AS s ON s.registration_id = r.id WHERE r.event_id = ? ORDER BY r.pseudonym",
             (event_id,),
         )
     ]

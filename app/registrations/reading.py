@@ -1,16 +1,21 @@
 """Staff reading sealed records: opening one, or exporting every one, with a reason that the log keeps.
 
 Each reading is logged before anything is decrypted, so that one which fails half-way is still on record.
-Only the compartments whose keys the reader holds are opened; the others are never decrypted.
+Only the compartments whose keys the reader holds are opened; the others are never decrypted. A record that
+does not open with those keys is set aside (app.registrations.set_aside) and logged by pseudonym, after the
+reading's own entry: opening it says so in one sentence, and an export completes without it.
 """
 
 from __future__ import annotations
 
+import crypto
 from app.audit import log as audit
 from app.events.definition import Event
+from app.keys import keyring
 from app.keys.keyring import HeldKeys
-from app.registrations import export, lifecycle
+from app.registrations import export, lifecycle, set_aside
 from app.registrations.records import load_record, open_record
+from app.storage import db
 from app.storage.connection import Connection
 
 
@@ -21,13 +26,35 @@ def compartments_of(keys: HeldKeys) -> list[str]:
 def open_registration(
     connection: Connection, event: Event, registration_id: str, *, keys: HeldKeys, actor: str, reason: str
 ) -> dict[str, dict[str, str]]:
-    """The values of one registration in the compartments held, by compartment and field; logged first."""
+    """The values of one registration in the compartments held, by compartment and field; logged first.
+
+    RecordDoesNotOpen, once it is set aside and logged, for a record the keys held should open and do not.
+    """
     pseudonym, _status = lifecycle.pseudonym_and_status(connection, event.id, registration_id)
     audit.log(connection, actor, "open", pseudonym, {"compartments": compartments_of(keys)}, reason.strip())
-    return open_record(event.id, load_record(connection, registration_id), keys)
+    try:
+        return open_record(
+            event.id, load_record(connection, registration_id), keyring.matching(connection, event.id, keys)
+        )
+    except crypto.RecordTampered:
+        with db.transaction(connection):
+            set_aside.mark(connection, [registration_id])
+            audit.record(
+                connection, actor, "does not open", pseudonym, {"compartments": compartments_of(keys)}, reason.strip()
+            )
+        raise set_aside.RecordDoesNotOpen(pseudonym) from None
 
 
-def export_csv(connection: Connection, event: Event, *, keys: HeldKeys, actor: str, reason: str) -> tuple[str, int]:
-    """Every registration's held fields as formula-safe CSV, and the number of rows; logged first."""
+def export_csv(connection: Connection, event: Event, *, keys: HeldKeys, actor: str, reason: str) -> export.CsvExport:
+    """Every registration's held fields as formula-safe CSV; logged first.
+
+    Records that do not open keep a marked row and are set aside; an entry right after the export's names them.
+    """
     audit.log(connection, actor, "export", event.id, {"compartments": compartments_of(keys)}, reason.strip())
-    return export.export_csv(connection, event, keys)
+    made = export.export_csv(connection, event, keyring.matching(connection, event.id, keys))
+    if made.set_aside:
+        with db.transaction(connection):
+            set_aside.mark(connection, (aside.registration_id for aside in made.set_aside))
+            detail = {"set aside": len(made.set_aside), "pseudonyms": [aside.pseudonym for aside in made.set_aside]}
+            audit.record(connection, actor, "export set aside", event.id, detail, reason.strip())
+    return made

@@ -8,7 +8,8 @@ beside them as the other end needs: about 30 bytes for a registration of the dem
     head       = type (bits 7-6: 01 a registration) | L (bit 5) | P (bit 4) | status (bits 1-0:
                  0 submitted, 1 approved, 2 waitlisted, 3 rejected); bits 3-2 are zero
     pseudonym  = P clear: 3 bytes, adjective index || noun index || number − 10 (crypto's word lists)
-                 P set:   u8 length || UTF-8, for a pseudonym not drawn from the word lists
+                 P set:   u8 length || UTF-8, for a pseudonym not drawn from the word lists (a kit-sync
+                          importer renames such a registration: staff see only pseudonyms of the grammar)
     key        = L set:   the codename look-up; the registration id is derived from it
                           (crypto.registration_id_for), so a kit-sync record need not carry both
                  L clear: the registration id (a staff export carries no look-up)

@@ -4,6 +4,11 @@ and opening such a bundle there into a CSV and a printable page, with nothing wr
 The bundle's first record is a JSON document (format, event definition, username, day, and the person's
 grants: compartment private keys sealed to their public key); every other record is a registration
 (app/registration_records) with only the parts sealed to keys they hold.
+
+A record that does not open with those keys (damaged, or forged by whoever held the field kit that brought
+it) does not stop the others: it keeps its row, marked in every field, and is listed by pseudonym on the page
+and by `gatehouse bundle open`. The laptop keeps no log: the central instance's entry for the export counts
+the records it carried that were already set aside there.
 """
 
 from __future__ import annotations
@@ -27,7 +32,8 @@ from app.common.secret_files import SecretFileError, create_secret_file, private
 from app.events.definition import Event, EventDefinitionError, Field, load_event
 from app.instance.folder import Instance
 from app.keys.keyring import HeldKeys
-from app.registrations.export import Row, csv_text, held_fields
+from app.registrations import set_aside
+from app.registrations.export import DOES_NOT_OPEN, Row, csv_text, held_fields, not_opened
 from app.registrations.record_format import RecordMalformed, RegistrationRecord, decode, encode
 from app.registrations.records import StoredRecord, load_all_records, open_record
 from app.staff.accounts import find_staff
@@ -53,6 +59,7 @@ class OpenedExport:
     fields: list[Field]
     rows: list[Row]
     signer: bytes
+    set_aside: list[str]  # pseudonyms of the records that did not open with these keys, in order
 
 
 def export_for_staff(
@@ -106,8 +113,11 @@ def export_for_staff(
         part_size=part_size,
         progress=steps("Sealing"),
     )
+    already = set_aside.set_aside_ids(connection, (registration_id for registration_id, *_rest in rows))
     with db.transaction(connection):
-        detail = {"compartments": compartments, "registrations": len(rows)}
+        detail: dict[str, object] = {"compartments": compartments, "registrations": len(rows)}
+        if already:
+            detail["set aside"] = len(already)
         audit.record(connection, "cli", "staff export", member.username, detail)
         deliver(parts)
     return len(rows), compartments
@@ -126,20 +136,25 @@ def open_staff_export(
         raise StaffExportError("This export is malformed: it holds nothing.")
     event, username, day, keys = _read_document(bundle.records[0], staff_key)
     compartments = sorted({compartment for compartment, _generation in keys})
+    fields = held_fields(event, compartments)
     rows: list[Row] = []
+    unopened: list[str] = []
     progress = steps("Decrypting")
-    try:
-        for done, data in enumerate(bundle.records[1:], 1):
+    for done, data in enumerate(bundle.records[1:], 1):
+        try:
             record = decode(data, event)
+        except RecordMalformed:
+            raise StaffExportError("This export is authentic but malformed: ask for another.") from None
+        try:
             opened = open_record(event.id, StoredRecord(record.registration_id, record.parts), keys)
-            values = {key: value for fields in opened.values() for key, value in fields.items()}
+        except crypto.RecordTampered:
+            unopened.append(record.pseudonym)
+            rows.append((record.pseudonym, record.status, record.submitted_day, not_opened(fields)))
+        else:
+            values = {key: value for part in opened.values() for key, value in part.items()}
             rows.append((record.pseudonym, record.status, record.submitted_day, values))
-            progress(done, len(bundle.records) - 1)
-    except (RecordMalformed, crypto.RecordTampered, UnicodeDecodeError):
-        raise StaffExportError("This export is authentic but a record in it does not open: ask for another.") from None
-    return OpenedExport(
-        event, username, day, compartments, held_fields(event, compartments), rows, bundle.signer.verify_key
-    )
+        progress(done, len(bundle.records) - 1)
+    return OpenedExport(event, username, day, compartments, fields, rows, bundle.signer.verify_key, sorted(unopened))
 
 
 def write_outputs(folder: Path, opened: OpenedExport) -> list[Path]:
@@ -197,4 +212,6 @@ def _page(opened: OpenedExport) -> str:
         compartments=opened.compartments,
         fields=opened.fields,
         rows=sorted(opened.rows, key=lambda row: row[0]),
+        set_aside=opened.set_aside,
+        does_not_open=DOES_NOT_OPEN,
     )

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from app.common.errors import NotAllowed
 from app.keys import keyring
-from app.registrations import lifecycle, reading
+from app.registrations import lifecycle, reading, set_aside
 from app.registrations.lifecycle import CapacityReached, UnknownRegistration
 from app.staff import grants
 from app.staff.accounts import UnknownStaff
@@ -18,7 +18,7 @@ from app.staff.sessions import StaffSession
 from app.web import state
 from app.web.access import COOKIE, staff_required
 from app.web.cookies import cookie_is_secure
-from app.web.staff_forms import DecisionForm, GrantForm, LoginForm, LogoutForm, ReasonForm, RevokeForm
+from app.web.staff_forms import DecisionForm, DestroyForm, GrantForm, LoginForm, LogoutForm, ReasonForm, RevokeForm
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 READERS = ("admin", "staff")
@@ -98,6 +98,7 @@ def _registration_page(
     decision_form: DecisionForm,
     opened: dict[str, dict[str, str]] | None = None,
     code: int = 200,
+    destroy_form: DestroyForm | None = None,
 ) -> Page:
     event = state.instance().event
     return render_template(
@@ -110,6 +111,9 @@ def _registration_page(
         decision_form=decision_form,
         may_decide=session.holds(event.decided_by),
         opened=opened,
+        set_aside_on=set_aside.set_aside_on(state.connection(), registration_id),
+        may_destroy=set_aside.may_destroy(session.actor(), event),
+        destroy_form=destroy_form or DestroyForm(prefix="destroy"),
         logout=LogoutForm(),
     ), code
 
@@ -121,15 +125,51 @@ def open_registration(session: StaffSession, registration_id: str) -> Page:
     form = ReasonForm()
     if not form.validate_on_submit():
         return _registration_page(session, registration_id, pseudonym, status, form, DecisionForm(), code=400)
-    opened = reading.open_registration(
-        state.connection(),
-        state.instance().event,
-        registration_id,
-        keys=session.keys,
-        actor=session.username,
-        reason=form.reason.data or "",
-    )
+    try:
+        opened = reading.open_registration(
+            state.connection(),
+            state.instance().event,
+            registration_id,
+            keys=session.keys,
+            actor=session.username,
+            reason=form.reason.data or "",
+        )
+    except set_aside.RecordDoesNotOpen:
+        opened = None  # the page says so: the record is set aside now
     return _registration_page(session, registration_id, pseudonym, status, ReasonForm(), DecisionForm(), opened)
+
+
+@bp.post("/registrations/<registration_id>/destroy")
+@staff_required(READERS)
+def destroy(session: StaffSession, registration_id: str) -> Page | BaseResponse:
+    """Destroy one record set aside as not opening: an admin or a decider, with CSRF and a reason."""
+    pseudonym, status = _pseudonym_and_status(registration_id)
+    event = state.instance().event
+    if not set_aside.may_destroy(session.actor(), event):
+        abort(403)
+    form = DestroyForm(prefix="destroy")
+    if not form.validate_on_submit():
+        return _registration_page(
+            session, registration_id, pseudonym, status, ReasonForm(), DecisionForm(), destroy_form=form, code=400
+        )
+    try:
+        set_aside.destroy(
+            state.connection(), event, registration_id, actor=session.actor(), reason=form.reason.data or ""
+        )
+    except set_aside.MayNotDestroy:
+        abort(403)
+    except (set_aside.ReasonRequired, set_aside.NotSetAside) as refused:
+        opens = isinstance(refused, set_aside.NotSetAside)
+        form.reason.errors = [
+            _("This record has not been found not to open, so it is not destroyed this way.")
+            if opens
+            else _("Please give a reason.")
+        ]
+        return _registration_page(
+            session, registration_id, pseudonym, status, ReasonForm(), DecisionForm(), destroy_form=form,
+            code=409 if opens else 400,
+        )  # fmt: skip
+    return redirect(url_for("staff.registrations"), code=303)
 
 
 @bp.post("/registrations/<registration_id>/decision")
@@ -210,11 +250,12 @@ def export(session: StaffSession) -> Response:
     if not form.validate_on_submit():
         abort(400)
     event = state.instance().event
-    text, _count = reading.export_csv(
+    made = reading.export_csv(
         state.connection(), event, keys=session.keys, actor=session.username, reason=form.reason.data or ""
     )
+    # Records that do not open keep their row, marked in every field; the registrations page lists them too.
     return Response(
-        text,
+        made.text,
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{event.id}-export.csv"'},
     )

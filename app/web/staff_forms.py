@@ -34,6 +34,16 @@ class ReasonForm(GatehouseForm):
     )
 
 
+class DestroyForm(GatehouseForm):
+    reason = TextAreaField(
+        _l("Why destroy this record? (kept in the audit log)"),
+        validators=[
+            DataRequired(_l("Please give a reason.")),
+            Length(min=4, max=300, message=_l("Please write between %(min)d and %(max)d characters.")),
+        ],
+    )
+
+
 class DecisionForm(GatehouseForm):
     decision = RadioField(
         _l("Decision"),
