@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import subprocess
 import sys
 
@@ -169,3 +170,22 @@ def test_opening_any_files_raises_nothing_but_a_clear_error(files):
     with pytest.raises((BundleError, StaffExportError)) as refused:
         open_staff_export(files, PrivateKey.generate(), None)
     assert str(refused.value)
+
+
+def test_a_holder_of_compartments_some_records_do_not_fill_yet_opens_their_export(demo_instance, client, tmp_path):
+    """A visa holder exports while nobody is approved yet: the export carries no registration, and opens."""
+    register_canary(client, CANARY + "v")
+    instance = ["--instance", str(demo_instance.path)]
+    words = " ".join(demo_instance.recovery_words)
+    added = _run("staff", "add", "vic", "--role", "staff", *instance)
+    passphrase = re.search(r"passphrase:\s+(.+)", added.stdout).group(1).strip()
+    granted = _run("grant", "--compartment", "visa", "--to", "vic", "--recovery", *instance, stdin=words)
+    assert granted.returncode == 0, granted.stderr
+    bundle, key_file, out = tmp_path / "vic.ghb", tmp_path / "vic.key", tmp_path / "vic-export"
+    made = _run("bundle", "export", "--for-staff", "vic", "--out", str(bundle), *instance)
+    assert made.returncode == 0 and "Wrote 0 registrations" in made.stdout, made.stdout + made.stderr
+    assert _run("keys", "export", "vic", "--out", str(key_file), *instance).returncode == 0
+    central_key = _run("audit", "public-key", *instance).stdout.strip()
+    opened = _open(bundle, key_file, out, passphrase, "--signer", central_key)
+    assert opened.exit_code == 0, opened.output
+    assert (out / "registrations.csv").read_text().splitlines()[1:] == []

@@ -101,8 +101,14 @@ def export_for_staff(
     records, progress = [json.dumps(document, sort_keys=True).encode("utf-8")], steps("Encoding")
     for done, (registration_id, pseudonym, status, submitted_day) in enumerate(rows, 1):
         mine = tuple((g, part) for g, part in parts_of.get(registration_id, ()) if (part.compartment, g) in held)
-        records.append(encode(RegistrationRecord(registration_id, pseudonym, status, submitted_day, b"", mine), event))
+        # A registration with nothing this person holds (a visa holder, before the person is approved) has
+        # nothing to carry: a record with no field is not a record.
+        if mine:
+            records.append(
+                encode(RegistrationRecord(registration_id, pseudonym, status, submitted_day, b"", mine), event)
+            )
         progress(done, len(rows))
+    exported = len(records) - 1
     signing_key = connection.execute("SELECT private_key FROM instance_keys WHERE purpose = 'signing'").fetchone()[0]
     parts = write_bundle(
         KIND,
@@ -115,12 +121,12 @@ def export_for_staff(
     )
     already = set_aside.set_aside_ids(connection, (registration_id for registration_id, *_rest in rows))
     with db.transaction(connection):
-        detail: dict[str, object] = {"compartments": compartments, "registrations": len(rows)}
+        detail: dict[str, object] = {"compartments": compartments, "registrations": exported}
         if already:
             detail["set aside"] = len(already)
         audit.record(connection, "cli", "staff export", member.username, detail)
         deliver(parts)
-    return len(rows), compartments
+    return exported, compartments
 
 
 def open_staff_export(
