@@ -304,7 +304,7 @@ def parse_head_code(text: str) -> HeadCode:
         raise MalformedHeadCode("a head code holds only digits and the letters A to Z except U")
     if len(characters) != HEAD_CODE_HASH_CHARACTERS + 1:
         raise MalformedHeadCode(
-            f"a head code has {HEAD_CODE_HASH_CHARACTERS + 1} characters after the entry number, this one"
+            f"a head code has {HEAD_CODE_HASH_CHARACTERS + 1} characters after the entry number; this one has"
             f" {len(characters)}"
         )
     values = [_VALUE[character] for character in characters]
