@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
+
+import pytest
 
 from app.audit import log as audit
 from app.audit.bundle import KIND, verify_audit_bundle
 from app.web.state import state_of
+from crypto import log_chain
 from offline_bundle import read_bundle
 from tests.staff_fixtures import csrf, login, open_page, register_canary, registration_ids
 
@@ -62,3 +66,79 @@ def test_only_auditors_and_admins_see_the_audit_pages(client, team):
     login(client, team["ana"])
     assert client.get("/staff/audit").status_code == 403
     assert client.post("/staff/audit/export", data={"csrf_token": csrf(client)}).status_code == 403
+
+
+def _head_code_on(html: str) -> str | None:
+    matched = re.search(r"Head code of the last signed checkpoint[^<]*<code>([^<]+)</code>", html)
+    return matched.group(1) if matched else None
+
+
+def test_the_page_shows_the_last_checkpoint_as_a_head_code_to_copy_on_paper(app, client, team):
+    login(client, team["audrey"])
+    html = client.get("/staff/audit").get_data(as_text=True)
+    assert _head_code_on(html) is None and "No checkpoint is signed yet" in html
+    client.post("/staff/audit/export", data={"csrf_token": csrf(client, "/staff/audit")})  # signs a checkpoint
+    connection = state_of(app).instance.connect()
+    try:
+        last = audit.checkpoints(connection)[-1]
+        assert audit.last_entries(connection, 1)[0].seq == last.seq
+    finally:
+        connection.close()
+    code = _head_code_on(client.get("/staff/audit").get_data(as_text=True))
+    assert code == log_chain.head_code(last.seq, last.head_hash)
+    assert re.fullmatch(rf"{last.seq}(-[0-9A-HJKMNP-TV-Z]{{5}}){{5}}", code), code
+    assert log_chain.parse_head_code(code) == log_chain.HeadCode(last.seq, last.head_hash[:15])
+
+
+def test_the_page_shows_no_head_code_for_a_log_that_does_not_verify(app, client, team):
+    login(client, team["audrey"])
+    for _ in range(2):  # two checkpoints: the first still verifies when the second is altered
+        client.post("/staff/audit/export", data={"csrf_token": csrf(client, "/staff/audit")})
+    assert _head_code_on(client.get("/staff/audit").get_data(as_text=True))
+    connection = state_of(app).instance.connect()
+    try:
+        assert len(audit.checkpoints(connection)) == 2
+        connection.execute(
+            "UPDATE audit_checkpoints SET day = '2001-01-01' WHERE seq = (SELECT max(seq) FROM audit_checkpoints)"
+        )
+    finally:
+        connection.close()
+    html = client.get("/staff/audit").get_data(as_text=True)
+    assert "The log does not verify" in html and _head_code_on(html) is None
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "before=99999999999999999999999999",
+        "before=9223372036854775808",  # one above SQLite's largest integer
+        "before=" + "9" * 5000,
+        "before=-1",
+        "before=0",
+        "before=",
+        "before=abc",
+        "before=1e3",
+        "before=12.0",
+        "before=%2B12",
+        "before=%2012",
+        "before=12_0",
+        "before=0x10",
+        "before=%D9%A1%D9%A2",  # Arabic-Indic digits, which int() would take
+        "before=%FF%FE",  # not UTF-8
+        "before=%00",
+        "before=5&before=6",
+    ],
+)
+def test_a_before_that_is_not_one_entry_number_in_range_is_a_bad_request(client, team, query):
+    login(client, team["audrey"])
+    response = client.get(f"/staff/audit?{query}")
+    assert response.status_code == 400, (query, response.status_code)
+    assert "The request could not be understood" in response.get_data(as_text=True)
+
+
+def test_a_before_in_range_pages_back_through_the_log(client, team):
+    login(client, team["audrey"])
+    for query in ("", "before=1", "before=3", "before=007", "before=9223372036854775807"):
+        assert client.get(f"/staff/audit?{query}").status_code == 200, query
+    html = client.get("/staff/audit?before=3").get_data(as_text=True)
+    assert re.findall(r"<tr><td>(\d+)</td><td>\d{4}-", html) == ["1", "2"]

@@ -10,13 +10,15 @@ checkpoints, which name the first entry changed even by someone who re-signed th
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from nacl.signing import SigningKey
 
 from app.audit import log as audit
 from app.common.progress import Progress
 from app.storage.connection import Connection
-from crypto.log_chain import Verification
+from crypto import log_chain
+from crypto.log_chain import Checkpoint, LogEntry, Verification
 from offline_bundle import read_bundle, write_bundle
 
 KIND = "audit-log"
@@ -38,18 +40,37 @@ def write_audit_bundle(connection: Connection, event_id: str) -> tuple[list[byte
     return parts, len(document["entries"]), len(document["checkpoints"])
 
 
-def verify_audit_bundle(
-    parts: list[bytes], public_key: bytes, progress: Progress | None = None
-) -> tuple[str, Verification]:
-    """(event id, verification); a BundleError if the bundle is not authentic under ``public_key``,
-    audit.ExportUnreadable if its records are not a log."""
+@dataclass(frozen=True)
+class AuditExport:
+    """An export as an auditor reads it: the log it carries, and what checking it with their key found."""
+
+    event_id: str
+    entries: list[LogEntry]
+    checkpoints: list[Checkpoint]
+    verification: Verification
+
+
+def read_audit_bundle(parts: list[bytes], public_key: bytes, progress: Progress | None = None) -> AuditExport:
+    """The export, its chain and checkpoints checked; a BundleError if the bundle is not authentic under
+    ``public_key``, audit.ExportUnreadable if its records are not a log."""
     bundle = read_bundle(parts, kind=KIND, trusted_signers={public_key: "instance"}, progress=progress)
     try:
         head = json.loads(bundle.records[0])
         document = {**head, "entries": [json.loads(record) for record in bundle.records[1:]]}
     except (ValueError, IndexError, TypeError):
         raise audit.ExportUnreadable("the export is damaged: a record is not readable") from None
-    return audit.verify_document(document, public_key)
+    event_id, entries, checkpoints = audit.read_document(document)
+    verification = log_chain.verify_log(event_id, entries, checkpoints, public_key)
+    return AuditExport(event_id, entries, checkpoints, verification)
+
+
+def verify_audit_bundle(
+    parts: list[bytes], public_key: bytes, progress: Progress | None = None
+) -> tuple[str, Verification]:
+    """(event id, verification); a BundleError if the bundle is not authentic under ``public_key``,
+    audit.ExportUnreadable if its records are not a log."""
+    export = read_audit_bundle(parts, public_key, progress)
+    return export.event_id, export.verification
 
 
 def _json(value: object) -> bytes:

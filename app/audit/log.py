@@ -191,6 +191,12 @@ def verify_document(document: object, public_key: bytes) -> tuple[str, Verificat
 
     The public key an auditor kept is what counts: the one written in the file is not trusted.
     """
+    event_id, log, signed = read_document(document)
+    return event_id, log_chain.verify_log(event_id, log, signed, public_key)
+
+
+def read_document(document: object) -> tuple[str, list[LogEntry], list[Checkpoint]]:
+    """(event id, entries, checkpoints) of an export read from a file, unchecked; ExportUnreadable if malformed."""
     try:
         if not isinstance(document, dict) or document.get("format") != EXPORT_FORMAT:
             raise ExportUnreadable("this is not a Gatehouse audit log export")
@@ -224,7 +230,7 @@ def verify_document(document: object, public_key: bytes) -> tuple[str, Verificat
         if isinstance(error, ExportUnreadable):
             raise
         raise ExportUnreadable("the export is damaged: a required part is missing or has the wrong type") from None
-    return event_id, log_chain.verify_log(event_id, log, signed, public_key)
+    return event_id, log, signed
 
 
 def _text(value: object) -> str:

@@ -6,6 +6,7 @@ Nothing here shows a personal value; an auditor holds no compartment and needs n
 from __future__ import annotations
 
 import json
+import re
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
@@ -22,6 +23,8 @@ from app.web.staff_forms import LogoutForm
 bp = Blueprint("auditor", __name__)
 AUDITORS = ("auditor", "admin")
 PAGE_SIZE = 100
+_ENTRY_NUMBER = re.compile(r"[0-9]{1,19}")  # ASCII digits only: int() would also take "١٢" or " 12_0"
+_LARGEST_ENTRY_NUMBER = 2**63 - 1
 
 
 class ExportForm(GatehouseForm):
@@ -38,14 +41,11 @@ def short_address() -> BaseResponse:
 def overview(session: StaffSession) -> str:
     connection, instance = state.connection(), state.instance()
     event = instance.event
-    try:
-        before = int(request.args.get("before", 0))
-    except ValueError:
-        abort(404)
+    before = _entry_number(request.args.getlist("before"))
     entries = (
-        audit.entries(connection, after_seq=max(0, before - 1 - PAGE_SIZE), limit=min(PAGE_SIZE, before - 1))
-        if before > 1
-        else audit.last_entries(connection, PAGE_SIZE)
+        audit.last_entries(connection, PAGE_SIZE)
+        if before is None
+        else audit.entries(connection, after_seq=max(0, before - 1 - PAGE_SIZE), limit=min(PAGE_SIZE, before - 1))
     )
     return render_template(
         "staff/audit.html",
@@ -62,6 +62,16 @@ def overview(session: StaffSession) -> str:
         entries=entries,
         detail=lambda text: json.loads(text),
     )
+
+
+def _entry_number(given: list[str]) -> int | None:
+    """The one `before` of the query as an entry number, None if absent; anything else is a bad request (400),
+    never an error deeper down (SQLite takes nothing above 2**63 - 1)."""
+    if not given:
+        return None
+    if len(given) > 1 or _ENTRY_NUMBER.fullmatch(given[0]) is None or not 1 <= int(given[0]) <= _LARGEST_ENTRY_NUMBER:
+        abort(400)
+    return int(given[0])
 
 
 @bp.post("/staff/audit/export")
