@@ -149,8 +149,13 @@ def verify_stored(connection: db.Connection, event_id: str) -> Verification:
 
 
 def export_document(connection: db.Connection, event_id: str) -> dict[str, Any]:
-    """The whole log with its checkpoints, after signing the head: what `gatehouse audit verify` reads."""
-    sign_head(connection, event_id)
+    """The whole log with its checkpoints, after signing the head: what `gatehouse audit verify` reads.
+
+    It ends at the head just signed: an entry another request writes meanwhile waits for the next export,
+    rather than making this one fail its own verification as not covered by a checkpoint.
+    """
+    head = sign_head(connection, event_id)
+    last_seq = head.seq if head is not None else 0
     return {
         "format": EXPORT_FORMAT,
         "version": EXPORT_VERSION,
@@ -169,6 +174,7 @@ def export_document(connection: db.Connection, event_id: str) -> dict[str, Any]:
                 "entry_hash": base64_text.encode(e.entry_hash),
             }
             for e in entries(connection)
+            if e.seq <= last_seq
         ],
         "checkpoints": [
             {
@@ -178,6 +184,7 @@ def export_document(connection: db.Connection, event_id: str) -> dict[str, Any]:
                 "signature": base64_text.encode(c.signature),
             }
             for c in checkpoints(connection)
+            if c.seq <= last_seq
         ],
     }
 
