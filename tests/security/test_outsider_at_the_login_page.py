@@ -204,10 +204,10 @@ def test_the_gate_lets_one_login_wait_for_its_turn_and_answers_the_next_busy_at_
         except login_limits.LoginBusy:
             outcomes[name] = "busy"
 
-    holder = threading.Thread(target=hold)
+    holder = threading.Thread(target=hold, daemon=True)
     holder.start()
     assert holding.wait(60)
-    waiter = threading.Thread(target=log_in_as, args=("waiter",))
+    waiter = threading.Thread(target=log_in_as, args=("waiter",), daemon=True)
     waiter.start()
     for _ in range(6000):  # until the waiter is queued: it cannot get a turn, the holder has it
         if gate.waiting == 1:
@@ -217,7 +217,7 @@ def test_the_gate_lets_one_login_wait_for_its_turn_and_answers_the_next_busy_at_
 
     # The one place in the queue is taken: the next login is answered busy without waiting its 120 seconds,
     # while the holder still holds its turn.
-    third = threading.Thread(target=log_in_as, args=("third",))
+    third = threading.Thread(target=log_in_as, args=("third",), daemon=True)
     third.start()
     third.join(60)
     assert not third.is_alive() and outcomes == {"third": "busy"}
