@@ -43,6 +43,10 @@ SIZES: dict[str, dict[str, dict[str, int | float]]] = {
         "full": {"registrations": 10_000, "steps": 10, "clients": 50},
         "quick": {"registrations": 500, "steps": 2, "clients": 50},
     },
+    "login_flood": {
+        "full": {"seconds": 10.0, "clients": 10, "logins_per_second": 8.0, "rounds": 3},
+        "quick": {"seconds": 2.0, "clients": 4, "logins_per_second": 8.0, "rounds": 1},
+    },
 }
 
 _COMPARE = {"<=": operator.le, "<": operator.lt, ">=": operator.ge, "=": operator.eq}
@@ -300,6 +304,64 @@ def memory(registrations: int, steps: int, clients: int) -> Iterator[Row]:
     )
 
 
+def login_flood(seconds: float, clients: int, logins_per_second: float, rounds: int) -> Iterator[Row]:
+    from benchmarks import login_flood as module
+    from tests.load.process_memory import MB
+
+    result = module.measure(seconds, clients, logins_per_second, rounds)
+    flood = f"{logins_per_second:g} bogus logins/s"
+    real = f"{clients} clients, {rounds}x{seconds:.0f} s"
+    for key, what, target in (
+        ("p50", "p50", None),
+        ("p99", "p99", Target("ratio", "<=", module.TARGET_P99_RATIO)),
+    ):
+        yield Row(
+            "login_flood",
+            f"participants' GET+POST {what}, {flood} vs none, {real}",
+            result[f"flooded_{key}"] * 1000,
+            "ms",
+            result[f"quiet_{key}"] * 1000,
+            target=target,
+        )
+    yield Row(
+        "login_flood",
+        f"registrations/s, {flood} vs none, {real}",
+        result["flooded_per_second"],
+        "reg/s",
+        result["quiet_per_second"],
+    )
+    budget = module.TARGET_BYTES / MB
+    for key, what in (("hwm_after", "VmHWM (its peak)"), ("rss_after", "VmRSS after the flood")):
+        yield Row(
+            "login_flood",
+            f"server {what}, real server under {flood}",
+            result[key] / MB,
+            "MB",
+            budget,
+            baseline_is_budget=True,
+            target=Target("figure", "<", budget),
+        )
+    yield Row(
+        "login_flood",
+        f"flood logins answered 503 busy (no Argon2), vs sent, {flood}",
+        result["flood_busy"],
+        "",
+        result["flood_sent"],
+    )
+    yield Row(
+        "login_flood",
+        f"flood logins answered neither 400 nor 503, {flood}",
+        result["flood_other"],
+        target=Target("figure", "=", 0),
+    )
+    yield Row(
+        "login_flood",
+        f"participants' failed requests, {flood}",
+        result["failures"],
+        target=Target("figure", "=", 0),
+    )
+
+
 BENCHMARKS: dict[str, Callable[..., Iterator[Row]]] = {
     "registration_throughput": registration_throughput,
     "export_decrypt": export_decrypt,
@@ -310,6 +372,7 @@ BENCHMARKS: dict[str, Callable[..., Iterator[Row]]] = {
     "kit_sync": kit_sync,
     "load": load,
     "memory": memory,
+    "login_flood": login_flood,
 }
 
 

@@ -61,6 +61,29 @@ def test_the_suite_prints_each_asked_figure_as_a_row_with_numbers_and_a_verdict(
             assert row["baseline"].endswith("(budget)"), "a budget must not pass for a measured baseline"
 
 
+def test_the_login_flood_rows_compare_participants_with_and_without_the_flood():
+    completed = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--only", "login_flood"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr
+    rows = {row["measured"]: row for row in _rows(completed.stdout.split("\nAll ", 1)[1].splitlines())}
+    p99 = next(row for what, row in rows.items() if what.startswith("participants' GET+POST p99, 8 bogus logins/s"))
+    assert p99["target"] == "ratio <= 2" and p99["verdict"] in {"met", "MISSED"}
+    assert abs(_number(p99["ratio"]) - _number(p99["figure"]) / _number(p99["baseline"])) < 0.001
+    for peak in ("VmHWM (its peak)", "VmRSS after the flood"):
+        row = next(row for what, row in rows.items() if f"server {peak}" in what)
+        assert row["baseline"] == "150.0 MB (budget)" and row["target"] == "< 150.0 MB", row
+    busy = next(row for what, row in rows.items() if "answered 503 busy" in what)
+    assert _number(busy["figure"]) <= _number(busy["baseline"]), "busy answers are among the logins sent"
+    for what in ("answered neither 400 nor 503", "participants' failed requests"):
+        row = next(row for measured, row in rows.items() if what in measured)
+        assert row["target"] == "= 0" and row["verdict"] in {"met", "MISSED"}, row
+
+
 def test_a_missed_target_says_missed():
     target = Target("ratio", "<=", 1.05)
     assert Row("bundle_format", "bytes", 106, "B", 100, target=target).verdict() == "MISSED"

@@ -1,11 +1,14 @@
-"""Staff login: passphrase and a one-time code, throttled per account, each code accepted once."""
+"""Staff login: passphrase and a one-time code, each code accepted once, under the limits of login_limits.py.
+
+A wrong passphrase is never counted against an account (anyone can send one), so that nobody can keep an
+account's owner out; guessing passphrases is bounded by the global Argon2 gate instead. Wrong codes after the
+right passphrase are counted per account.
+"""
 
 from __future__ import annotations
 
 import functools
 import hmac
-import threading
-from collections import deque
 from dataclasses import dataclass
 
 import argon2
@@ -13,14 +16,12 @@ import pyotp
 
 import crypto
 from app.audit import log as audit
-from app.common.clock import SYSTEM_CLOCK, Clock
 from app.common.errors import GatehouseError
 from app.staff.accounts import PASSWORD_HASHER, StaffMember, find_staff, login_secrets, normalise_username
+from app.staff.login_limits import CodeChecksPaused, LoginLimits
 from app.storage import db
 from app.storage.connection import Connection
 
-FAILURES_ALLOWED = 5
-FAILURE_WINDOW_SECONDS = 60.0
 TOTP_STEP_SECONDS = 30
 
 
@@ -40,70 +41,74 @@ class LoginRefused(GatehouseError):
         super().__init__("the username, passphrase or code is not right")
 
 
-class LoginThrottled(LoginRefused):
-    """Too many failures for this account within the window; nothing was checked."""
-
-
-class LoginThrottle:
-    """Failed attempts per account, in memory: the sixth within a minute is refused unchecked.
-
-    Per account rather than per address, since behind Tor every visitor has the same address.
-    """
-
-    def __init__(
-        self, allowed: int = FAILURES_ALLOWED, window: float = FAILURE_WINDOW_SECONDS, clock: Clock = SYSTEM_CLOCK
-    ) -> None:
-        self._allowed, self._window, self._clock = allowed, window, clock
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, account: str, now: float) -> deque[float]:
-        failures = self._failures.setdefault(account, deque())
-        while failures and failures[0] <= now - self._window:
-            failures.popleft()
-        return failures
-
-    def check(self, account: str) -> None:
-        with self._lock:
-            if len(self._recent(account, self._clock.monotonic())) >= self._allowed:
-                raise LoginThrottled()
-
-    def fail(self, account: str) -> None:
-        now = self._clock.monotonic()
-        with self._lock:
-            self._recent(account, now).append(now)
-            if len(self._failures) > 10_000:  # bound memory against floods of invented usernames
-                self._failures = {a: f for a, f in self._failures.items() if self._recent(a, now)}
-
-
 @dataclass(frozen=True)
 class LoggedIn:
     member: StaffMember
     staff_key: crypto.PrivateKey | None  # None when the person keeps their key offline
 
 
+@dataclass
+class _Checked:
+    """What the checks under the Argon2 gate found, logged once the gate is free again."""
+
+    staff_key: crypto.PrivateKey | None = None
+    accepted: bool = False
+    paused: CodeChecksPaused | None = None
+    paused_now: bool = False
+
+
 def authenticate(
     connection: Connection,
-    throttle: LoginThrottle,
+    limits: LoginLimits,
     username: str,
     passphrase: str,
     code: str,
 ) -> LoggedIn:
-    """Check a login and log it; LoginRefused (or LoginThrottled) with one message for every wrong detail."""
+    """Check a login and log it.
+
+    LoginBusy when the Argon2 gate is full: nothing was checked, nothing is logged or counted.
+    CodeChecksPaused when the passphrase was right but too many wrong codes followed it lately: the code was
+    not checked. LoginRefused, with one message, for every wrong detail.
+    """
     username = normalise_username(username)
-    throttle.check(username)
     member = find_staff(connection, username)
     secrets = login_secrets(connection, member.id) if member else None
-    passphrase_right = passphrase_matches(secrets[0] if secrets else _dummy_hash(), passphrase) and secrets is not None
-    # The code is checked only after the passphrase, so a guessed passphrase never burns a real code.
-    step = _accepted_step(connection, member, secrets[1], code) if passphrase_right and member and secrets else None
-    if member is None or member.disabled or not passphrase_right or step is None:
-        throttle.fail(username)
-        audit.log(connection, "anonymous", "login-failed", member.username if member else "unknown account")
-        raise LoginRefused()
-    staff_key = crypto.unlock_private_key(member.locked_private_key, passphrase) if member.locked_private_key else None
+    checked = _Checked()
+    with limits.argon2.slot():
+        # The dummy hash too is made and verified under the gate: every Argon2id of a login runs here.
+        passphrase_right = passphrase_matches(secrets[0] if secrets else _dummy_hash(), passphrase)
+        # The code is checked only after the passphrase, so a guessed passphrase never burns a real code
+        # and only someone who holds the passphrase can pause code checks.
+        if passphrase_right and member is not None and secrets is not None and not member.disabled:
+            checked = _second_factor(connection, limits, member, secrets[1], code, passphrase)
+    if not checked.accepted or member is None:
+        _log_failure(connection, member, checked)
+        raise checked.paused or LoginRefused()
     audit.log(connection, member.username, "login")
-    return LoggedIn(member, staff_key)
+    return LoggedIn(member, checked.staff_key)
+
+
+def _log_failure(connection: Connection, member: StaffMember | None, checked: _Checked) -> None:
+    with db.transaction(connection):
+        subject = member.username if member else "unknown account"
+        detail = {"code": "not checked: too many wrong codes lately"} if checked.paused else None
+        audit.record(connection, "anonymous", "login-failed", subject, detail)
+        if checked.paused_now:  # someone who holds this passphrase keeps giving wrong codes
+            audit.record(connection, "system", "login-codes-paused", subject)
+
+
+def _second_factor(
+    connection: Connection, limits: LoginLimits, member: StaffMember, totp_secret: str, code: str, passphrase: str
+) -> _Checked:
+    """The code after the right passphrase, unless code checks are paused; then the key, still under the gate."""
+    try:
+        limits.codes.check(member.id)
+    except CodeChecksPaused as paused:
+        return _Checked(paused=paused)
+    if _accepted_step(connection, member, totp_secret, code) is None:
+        return _Checked(paused_now=limits.codes.fail(member.id))
+    unlocked = crypto.unlock_private_key(member.locked_private_key, passphrase) if member.locked_private_key else None
+    return _Checked(staff_key=unlocked, accepted=True)
 
 
 def passphrase_matches(login_hash: str, passphrase: str) -> bool:

@@ -13,7 +13,7 @@ from app.common.clock import SYSTEM_CLOCK, Clock
 from app.common.throttle import DEFAULT_FAILURES_PER_MINUTE, GlobalBudget
 from app.instance import folder
 from app.registrations.register import RESHOW_SECONDS, FollowUpTokens, RecentReceipts
-from app.staff.login import LoginThrottle
+from app.staff import login_limits
 from app.staff.sessions import DEFAULT_IDLE_SECONDS, DEFAULT_LIFETIME_SECONDS, SessionStore
 from app.web import cookies, errors, headers, i18n, onion, privacy, state
 from app.web.forms import input_attributes
@@ -38,11 +38,29 @@ def _require_instance() -> None:
     state.instance()
 
 
+def _login_limits(config: Mapping[str, Any], clock: Clock) -> login_limits.LoginLimits:
+    """The Argon2 gate (LOGIN_ARGON2_AT_ONCE, LOGIN_ARGON2_WAITING, LOGIN_ARGON2_WAIT_SECONDS) and the pause on
+    wrong codes (LOGIN_WRONG_CODES_ALLOWED within LOGIN_WRONG_CODES_WINDOW_SECONDS); defaults in login_limits."""
+    return login_limits.LoginLimits(
+        argon2=login_limits.Argon2Gate(
+            config.get("LOGIN_ARGON2_AT_ONCE", login_limits.ARGON2_AT_ONCE),
+            config.get("LOGIN_ARGON2_WAITING", login_limits.ARGON2_WAITING),
+            config.get("LOGIN_ARGON2_WAIT_SECONDS", login_limits.ARGON2_WAIT_SECONDS),
+        ),
+        codes=login_limits.CodeLock(
+            config.get("LOGIN_WRONG_CODES_ALLOWED", login_limits.WRONG_CODES_ALLOWED),
+            config.get("LOGIN_WRONG_CODES_WINDOW_SECONDS", login_limits.WRONG_CODES_WINDOW_SECONDS),
+            clock,
+        ),
+    )
+
+
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the application for the instance in config["INSTANCE_DIR"] (or $GATEHOUSE_INSTANCE, or ./instance),
     or for config["INSTANCE"], an instance already opened (a field kit, opened with its passphrase).
 
     config["CLOCK"] replaces the system clock for every day, session and throttle (tests move it by hand).
+    The LOGIN_* keys set the login limits (see _login_limits).
     An instance that is not set up yet gives an application that answers every page with a clear 503.
     """
     config = dict(config or {})
@@ -76,7 +94,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             app.config.get("STAFF_LIFETIME_SECONDS", DEFAULT_LIFETIME_SECONDS),
             clock,
         ),
-        login_throttle=LoginThrottle(clock=clock),
+        login_limits=_login_limits(app.config, clock),
         codename_budget=GlobalBudget(
             app.config.get("CODENAME_FAILURES_PER_MINUTE", DEFAULT_FAILURES_PER_MINUTE), clock=clock
         ),

@@ -6,9 +6,10 @@ from flask import Blueprint, render_template
 from flask_babel import gettext as _
 
 from app.instance import wipe
-from app.staff.login import LoginRefused, LoginThrottled, authenticate
+from app.staff.login import LoginRefused, authenticate
+from app.staff.login_limits import CodeChecksPaused, LoginBusy
 from app.staff.sessions import StaffSession
-from app.web import state
+from app.web import staff_login, state
 from app.web.access import staff_required
 from app.web.staff_forms import LogoutForm, WipeForm
 
@@ -17,7 +18,7 @@ bp = Blueprint("emergency", __name__, url_prefix="/staff")
 
 @bp.route("/wipe", methods=["GET", "POST"])
 @staff_required(("admin",))
-def wipe_page(session: StaffSession) -> tuple[str, int] | str:
+def wipe_page(session: StaffSession) -> tuple[str, int] | tuple[str, int, dict[str, str]] | str:
     form = WipeForm()
     web, instance = state.state(), state.instance()
     if not form.validate_on_submit():
@@ -30,10 +31,13 @@ def wipe_page(session: StaffSession) -> tuple[str, int] | str:
     try:
         # The passphrase and a new code, checked as at login: a session left open is not enough to wipe.
         authenticate(
-            state.connection(), web.login_throttle, session.username, form.passphrase.data or "", form.code.data or ""
+            state.connection(), web.login_limits, session.username, form.passphrase.data or "", form.code.data or ""
         )
-    except LoginThrottled:
-        form.form_errors.append(_("Too many failed attempts for this account. Wait a minute, then try again."))
+    except LoginBusy:
+        form.form_errors.append(staff_login.busy_message())
+        return (*_page(session, form, 503), staff_login.busy_headers())
+    except CodeChecksPaused as paused:
+        form.form_errors.append(staff_login.paused_message(paused))
         return _page(session, form, 429)
     except LoginRefused:
         form.form_errors.append(_("The passphrase or code is not right."))

@@ -13,9 +13,10 @@ from app.registrations import lifecycle, reading, set_aside
 from app.registrations.lifecycle import CapacityReached, UnknownRegistration
 from app.staff import grants
 from app.staff.accounts import UnknownStaff
-from app.staff.login import LoginRefused, LoginThrottled, authenticate
+from app.staff.login import LoginRefused, authenticate
+from app.staff.login_limits import CodeChecksPaused, LoginBusy
 from app.staff.sessions import StaffSession
-from app.web import state
+from app.web import staff_login, state
 from app.web.access import COOKIE, staff_required
 from app.web.cookies import cookie_is_secure
 from app.web.staff_forms import DecisionForm, DestroyForm, GrantForm, LoginForm, LogoutForm, ReasonForm, RevokeForm
@@ -23,20 +24,24 @@ from app.web.staff_forms import DecisionForm, DestroyForm, GrantForm, LoginForm,
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 READERS = ("admin", "staff")
 Page = tuple[str, int]
+PageWithHeaders = tuple[str, int, dict[str, str]]
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> Page | BaseResponse:
+def login() -> Page | PageWithHeaders | BaseResponse:
     form = LoginForm()
     if not form.validate_on_submit():
         return render_template("staff/login.html", form=form), 400 if form.is_submitted() else 200
     connection, web = state.connection(), state.state()
     try:
         logged_in = authenticate(
-            connection, web.login_throttle, form.username.data or "", form.passphrase.data or "", form.code.data or ""
+            connection, web.login_limits, form.username.data or "", form.passphrase.data or "", form.code.data or ""
         )
-    except LoginThrottled:
-        form.form_errors.append(_("Too many failed attempts for this account. Wait a minute, then try again."))
+    except LoginBusy:
+        form.form_errors.append(staff_login.busy_message())
+        return render_template("staff/login.html", form=form), 503, staff_login.busy_headers()
+    except CodeChecksPaused as paused:
+        form.form_errors.append(staff_login.paused_message(paused))
         return render_template("staff/login.html", form=form), 429
     except LoginRefused:
         form.form_errors.append(_("The username, passphrase or code is not right."))

@@ -1,7 +1,7 @@
 """What the web application keeps between requests, in one typed object; and the request's connection.
 
-The instance (None before set-up and after an emergency wipe), the staff session store, the two
-throttles, the onion address and the one clock they all read hang off ``WebState``, which
+The instance (None before set-up and after an emergency wipe), the staff session store, the login
+limits and the codename throttle, the onion address and the one clock they all read hang off ``WebState``, which
 ``create_app`` builds. Views reach it through the functions below, never by a string key.
 """
 
@@ -15,7 +15,7 @@ from app.common.clock import Clock
 from app.common.throttle import GlobalBudget
 from app.instance.folder import Instance, InstanceGone
 from app.registrations.register import FollowUpTokens, RecentReceipts
-from app.staff.login import LoginThrottle
+from app.staff.login_limits import LoginLimits
 from app.staff.sessions import SessionStore
 from app.storage.connection import Connection
 from app.web.onion import OnionAddress
@@ -28,7 +28,7 @@ class WebState:
     instance: Instance | None
     clock: Clock
     sessions: SessionStore
-    login_throttle: LoginThrottle
+    login_limits: LoginLimits  # the Argon2 gate of every login, and the pause on wrong codes per account
     codename_budget: GlobalBudget
     onion: OnionAddress
     recent_receipts: RecentReceipts
