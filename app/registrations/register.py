@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import secrets
 import threading
@@ -26,10 +27,17 @@ RESHOW_SECONDS = 10 * 60
 
 class RecentReceipts:
     """When each recent registration's codename was first shown, held in server memory only: no exact time of
-    a participant is ever stored. After a restart nothing is recent, so nothing is shown again."""
+    a participant is ever stored.
+
+    A server that crashed just after storing a registration, before its reply left, has forgotten when it
+    was shown: for the first RESHOW_SECONDS after a start, a form of a registration submitted that day or the
+    day before is answered in full too, so that a participant whose reply was lost to the crash still gets
+    their codename.
+    """
 
     def __init__(self, window_seconds: float = RESHOW_SECONDS, clock: Clock = SYSTEM_CLOCK) -> None:
         self._window, self._clock = window_seconds, clock
+        self._started = clock.monotonic()
         self._shown: dict[bytes, float] = {}
         self._lock = threading.Lock()
 
@@ -39,10 +47,14 @@ class RecentReceipts:
             self._shown = {lookup: when for lookup, when in self._shown.items() if now - when <= self._window}
             self._shown.setdefault(codename_lookup, now)
 
-    def may_show_again(self, codename_lookup: bytes) -> bool:
+    def may_show_again(self, codename_lookup: bytes, submitted_lately: bool) -> bool:
+        now = self._clock.monotonic()
         with self._lock:
             first = self._shown.get(codename_lookup)
-        return first is not None and self._clock.monotonic() - first <= self._window
+        if first is not None:
+            return now - first <= self._window
+        # Not shown by this process: stored by one that stopped, moments ago if this one is young.
+        return submitted_lately and now - self._started <= self._window
 
 
 @dataclass(frozen=True)
@@ -83,13 +95,17 @@ def register(
     InvitationRefused and stores nothing. A form sent again shows its codename only while ``recent`` says it was
     first shown moments ago (never, without ``recent``).
     """
-    recent = recent or RecentReceipts(window_seconds=0)
+    recent = recent or RecentReceipts(window_seconds=0)  # a caller with no memory of receipts shows none again
     event = instance.event
     codename = crypto.codename_for_submission(instance.secrets.receipt_key, submission_token)
     codename_lookup = crypto.codename_lookup(instance.secrets.codename_lookup_key, codename)
     existing = _pseudonym_and_status(connection, codename_lookup)
     if existing is not None:
-        return Receipt.again(existing[0], codename, existing[1], recent.may_show_again(codename_lookup))
+        pseudonym, status, submitted_day = existing
+        # Today or yesterday: a reply lost just before midnight is retried just after it.
+        yesterday = (connection.clock.date() - datetime.timedelta(days=1)).isoformat()
+        again = recent.may_show_again(codename_lookup, submitted_lately=submitted_day >= yesterday)
+        return Receipt.again(pseudonym, codename, status, again)
 
     registration_id = crypto.registration_id_for(codename_lookup)
     if connection.execute("SELECT 1 FROM kit_withdrawals WHERE registration_id = ?", (registration_id,)).fetchone():
@@ -204,10 +220,10 @@ def seal_into_record(
     )
 
 
-def _pseudonym_and_status(connection: db.Connection, codename_lookup: bytes) -> tuple[str, str] | None:
-    """(pseudonym, status) of the registration with this codename, if there is one."""
+def _pseudonym_and_status(connection: db.Connection, codename_lookup: bytes) -> tuple[str, str, str] | None:
+    """(pseudonym, status, day submitted) of the registration with this codename, if there is one."""
     return connection.execute(
-        "SELECT pseudonym, status FROM registrations WHERE codename_lookup = ?", (codename_lookup,)
+        "SELECT pseudonym, status, submitted_day FROM registrations WHERE codename_lookup = ?", (codename_lookup,)
     ).fetchone()
 
 
