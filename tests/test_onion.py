@@ -54,13 +54,16 @@ def test_redirects_are_paths_on_every_host(demo_instance, host):
         assert location.startswith("/") and not location.startswith("//"), f"{path} -> {location}"
 
 
-def test_tor_config_prints_a_service_for_the_port_with_proof_of_work_as_an_option():
+def test_tor_config_prints_a_service_for_the_port_with_proof_of_work_on():
     result = CliRunner().invoke(cli, ["tor-config", "--port", "8123", "--service-dir", "/srv/tor/gh"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     settings = [line for line in lines if line and not line.startswith("#")]
-    assert settings == ["HiddenServiceDir /srv/tor/gh", "HiddenServicePort 80 127.0.0.1:8123"]
-    assert "# HiddenServicePoWDefensesEnabled 1" in lines
+    assert settings == [
+        "HiddenServiceDir /srv/tor/gh",
+        "HiddenServicePort 80 127.0.0.1:8123",
+        "HiddenServicePoWDefensesEnabled 1",
+    ]
     assert any("--onion-hostname-file /srv/tor/gh/hostname" in line for line in lines)
 
 
