@@ -35,6 +35,11 @@ VERSION = 1
 _NAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,39}")
 
 
+def normalise_kit_name(typed: str) -> str:
+    """Kit names are compared as typed on any front-end: surrounding spaces dropped, lower case."""
+    return typed.strip().lower()
+
+
 class KitError(GatehouseError):
     """A kit that cannot be made, opened or used; the message is fit to show and holds no secret."""
 
@@ -70,7 +75,7 @@ def issue_kit(
 
     ``deliver`` (which writes the file) runs inside the transaction: if it fails, no kit is recorded.
     """
-    name = name.strip().lower()
+    name = normalise_kit_name(name)
     if not _NAME.fullmatch(name):
         raise KitError("a kit name is 2 to 40 lowercase letters, digits, dots, hyphens or underscores")
     event = instance.event
@@ -223,7 +228,7 @@ class UnknownKit(NotFound):
 
 def revoke_kit(connection: Connection, name: str) -> None:
     """A kit lost or taken: whoever holds it and its passphrase could sign bundles as it, so none is imported."""
-    name = name.strip().lower()
+    name = normalise_kit_name(name)
     with db.transaction(connection):
         found = connection.execute("SELECT revoked_day FROM kits WHERE name = ?", (name,)).fetchone()
         if found is None:

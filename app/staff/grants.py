@@ -17,7 +17,7 @@ from app.common.errors import NotAllowed, NotFound
 from app.events.definition import Event
 from app.keys import keyring
 from app.keys.keyring import HeldKeys
-from app.staff.accounts import StaffMember, find_staff, login_secrets, require_staff
+from app.staff.accounts import StaffMember, find_staff, login_secrets, normalise_username, require_staff
 from app.staff.login import passphrase_matches
 from app.storage import db
 from app.storage.connection import Connection
@@ -57,7 +57,7 @@ def keys_of_holder(connection: Connection, event_id: str, username: str, passphr
     """The compartment keys a staff member holds, opened with their passphrase; and their username."""
     member = find_staff(connection, username)
     if member is None or member.disabled or member.locked_private_key is None:
-        raise NotFound(f"{username.strip().lower()} is not an active account with its key on this server")
+        raise NotFound(f"{normalise_username(username)} is not an active account with its key on this server")
     if not passphrase_matches(login_secrets(connection, member.id)[0], passphrase):
         raise WrongHolderSecret("that passphrase is not right")
     staff_key = crypto.unlock_private_key(member.locked_private_key, passphrase)
