@@ -93,9 +93,8 @@ def register(
     fields someone filled in is not visible to whoever holds the database. An event that
     requires an invitation takes one use of the code in the same transaction, or raises
     InvitationRefused and stores nothing. A form sent again shows its codename only while ``recent`` says it was
-    first shown moments ago (never, without ``recent``).
+    first shown moments ago (never, without ``recent``), or when two copies of it arrive at the same moment.
     """
-    recent = recent or RecentReceipts(window_seconds=0)  # a caller with no memory of receipts shows none again
     event = instance.event
     codename = crypto.codename_for_submission(instance.secrets.receipt_key, submission_token)
     codename_lookup = crypto.codename_lookup(instance.secrets.codename_lookup_key, codename)
@@ -104,7 +103,9 @@ def register(
         pseudonym, status, submitted_day = existing
         # Today or yesterday: a reply lost just before midnight is retried just after it.
         yesterday = (connection.clock.date() - datetime.timedelta(days=1)).isoformat()
-        again = recent.may_show_again(codename_lookup, submitted_lately=submitted_day >= yesterday)
+        again = recent is not None and recent.may_show_again(
+            codename_lookup, submitted_lately=submitted_day >= yesterday
+        )
         return Receipt.again(pseudonym, codename, status, again)
 
     registration_id = crypto.registration_id_for(codename_lookup)
@@ -128,9 +129,11 @@ def register(
         existing = _pseudonym_and_status(connection, codename_lookup)
         if existing is None:
             raise
-        recent.shown(codename_lookup)
+        if recent is not None:
+            recent.shown(codename_lookup)
         return Receipt.again(existing[0], codename, existing[1], shown_recently=True)
-    recent.shown(codename_lookup)
+    if recent is not None:
+        recent.shown(codename_lookup)
     return Receipt(pseudonym, codename, repeated=False, status=status)
 
 
