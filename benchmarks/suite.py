@@ -43,6 +43,7 @@ SIZES: dict[str, dict[str, dict[str, int | float]]] = {
         "full": {"registrations": 10_000, "steps": 10, "clients": 50},
         "quick": {"registrations": 500, "steps": 2, "clients": 50},
     },
+    "staff_pages": {"full": {"largest": 50_000, "fetches": 7}, "quick": {"largest": 300, "fetches": 3}},
     "login_flood": {
         "full": {"seconds": 10.0, "clients": 10, "logins_per_second": 8.0, "rounds": 3},
         "quick": {"seconds": 2.0, "clients": 4, "logins_per_second": 8.0, "rounds": 1},
@@ -362,6 +363,33 @@ def login_flood(seconds: float, clients: int, logins_per_second: float, rounds: 
     )
 
 
+def staff_pages(largest: int, fetches: int) -> Iterator[Row]:
+    from benchmarks import staff_pages as module
+
+    sizes = [size for size in module.SIZES if size < largest] + [largest]
+    for size, pages in module.measure(sizes, fetches).items():
+        for page, (size_bytes, ms) in pages.items():
+            what = f"staff list at {size:,} registrations, {page}"
+            yield Row(
+                "staff_pages",
+                f"{what}: bytes",
+                size_bytes,
+                "B",
+                module.PAGE_BUDGET_BYTES,
+                baseline_is_budget=True,
+                target=Target("figure", "<=", module.PAGE_BUDGET_BYTES),
+            )
+            yield Row(
+                "staff_pages",
+                f"{what}: median ms of {fetches} fetches",
+                ms,
+                "ms",
+                module.PAGE_BUDGET_MS,
+                baseline_is_budget=True,
+                target=Target("figure", "<=", module.PAGE_BUDGET_MS),
+            )
+
+
 BENCHMARKS: dict[str, Callable[..., Iterator[Row]]] = {
     "registration_throughput": registration_throughput,
     "export_decrypt": export_decrypt,
@@ -372,6 +400,7 @@ BENCHMARKS: dict[str, Callable[..., Iterator[Row]]] = {
     "kit_sync": kit_sync,
     "load": load,
     "memory": memory,
+    "staff_pages": staff_pages,
     "login_flood": login_flood,
 }
 

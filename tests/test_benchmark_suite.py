@@ -88,3 +88,22 @@ def test_a_missed_target_says_missed():
     target = Target("ratio", "<=", 1.05)
     assert Row("bundle_format", "bytes", 106, "B", 100, target=target).verdict() == "MISSED"
     assert Row("bundle_format", "bytes", 104, "B", 100, target=target).verdict() == "met"
+
+
+def test_the_staff_pages_rows_give_bytes_and_milliseconds_of_each_list_page_against_their_budgets():
+    completed = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--only", "staff_pages"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr
+    rows = _rows(completed.stdout.split("\nAll ", 1)[1].splitlines())
+    for page in ("first page", "last page", "waitlisted, first page"):
+        size = next(row for row in rows if row["measured"] == f"staff list at 300 registrations, {page}: bytes")
+        assert size["baseline"] == "51,200 B (budget)" and size["target"] == "<= 51,200 B", size
+        assert 1000 < _number(size["figure"]) and size["verdict"] in {"met", "MISSED"}, size
+        ms = next(row for row in rows if row["measured"].startswith(f"staff list at 300 registrations, {page}: median"))
+        assert ms["baseline"] == "100.0 ms (budget)" and ms["target"] == "<= 100.0 ms", ms
+        assert _number(ms["figure"]) > 0 and ms["verdict"] in {"met", "MISSED"}, ms

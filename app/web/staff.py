@@ -9,9 +9,9 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from app.common.errors import NotAllowed
 from app.keys import keyring
-from app.registrations import lifecycle, reading, set_aside
+from app.registrations import lifecycle, listing, reading, set_aside
 from app.registrations.lifecycle import CapacityReached, UnknownRegistration
-from app.staff import grants
+from app.staff import accounts, grants
 from app.staff.accounts import UnknownStaff
 from app.staff.login import LoginRefused, authenticate
 from app.staff.login_limits import CodeChecksPaused, LoginBusy
@@ -73,11 +73,60 @@ def logout() -> BaseResponse:
 
 @bp.get("/")
 @staff_required(READERS)
-def registrations(session: StaffSession) -> str:
-    rows = lifecycle.summaries(state.connection(), state.instance().event.id)
+def registrations(session: StaffSession) -> Page:
+    """The list: counts and capacity, then one page of registrations with the filters, sort and search asked for
+    in the query (a GET form, no script). A value the list does not know gets the page with a sentence, 400."""
+    asked = {
+        "status": request.args.getlist("status"),
+        "kit": request.args.getlist("kit"),
+        "day": request.args.getlist("day"),
+        "search": request.args.getlist("search"),
+        "sort": request.args.getlist("sort"),
+        "direction": request.args.getlist("direction"),
+        "page": request.args.getlist("page"),
+    }
+    connection, event = state.connection(), state.instance().event
+    refused, code = None, 200
+    try:
+        page = listing.list_page(connection, event.id, event.capacity, listing.parse(asked))
+    except listing.UnknownListingValue as unknown:
+        refused, code = _LISTING_REFUSALS.get(unknown.parameter, _LISTING_REFUSALS["page"])(), 400
+        page = listing.list_page(connection, event.id, event.capacity, listing.Query())
     return render_template(
-        "staff/registrations.html", session=session, rows=rows, export_form=ReasonForm(), logout=LogoutForm()
-    )
+        "staff/registrations.html",
+        session=session,
+        listing=page,
+        refused=refused,
+        statuses=listing.STATUSES,
+        sorts=listing.SORTS,
+        online=listing.ONLINE,
+        status_word=status_word,
+        export_form=ReasonForm(),
+        logout=LogoutForm(),
+    ), code
+
+
+# One sentence per parameter of the list that can be refused.
+_LISTING_REFUSALS = {
+    "status": lambda: _("There is no such status, or it was given twice: choose one from the list."),
+    "kit": lambda: _("There is no such field kit, or it was given twice: choose one from the list."),
+    "day": lambda: _("A day is written once, as year-month-day, for example 2027-05-04."),
+    "search": lambda: _("Search once, with at most %(max)d letters, digits or spaces.", max=listing.MAX_SEARCH),
+    "sort": lambda: _("The list is sorted by pseudonym, day or status, once."),
+    "direction": lambda: _("The list is sorted ascending or descending, once."),
+    "page": lambda: _("There is no such page of this list: pages are numbered from 1 to the last, once."),
+}
+
+
+def status_word(status: str) -> str:
+    """A status as staff read it, through the catalog."""
+    words = {
+        "submitted": _("submitted"),
+        "approved": _("approved"),
+        "waitlisted": _("waitlisted"),
+        "rejected": _("rejected"),
+    }
+    return words.get(status, status)
 
 
 def _pseudonym_and_status(registration_id: str) -> tuple[str, str]:
@@ -203,6 +252,7 @@ def decision(session: StaffSession, registration_id: str) -> Page | BaseResponse
 @staff_required(READERS)
 def grants_page(session: StaffSession) -> Page:
     grant_form, revoke_form = GrantForm(prefix="grant"), RevokeForm(prefix="revoke")
+    _offer_choices(grant_form, revoke_form)
     message, code = None, 200
     if request.method == "POST":
         form = grant_form if "grant-username" in request.form else revoke_form
@@ -217,6 +267,19 @@ def grants_page(session: StaffSession) -> Page:
         message=message,
         logout=LogoutForm(),
     ), code
+
+
+def _offer_choices(grant_form: GrantForm, revoke_form: RevokeForm) -> None:
+    """The event's compartments; the active accounts to grant to, and every account to revoke from (a disabled
+    account's keys are still revoked, and its compartment rotated, after someone has left)."""
+    compartments = [("", _("Choose a compartment"))] + [(c.name, c.name) for c in state.instance().event.compartments]
+    members = [member for member, _held in accounts.list_staff(state.connection())]
+    choose = ("", _("Choose a person"))
+    grant_form.compartment.choices = revoke_form.compartment.choices = compartments
+    grant_form.username.choices = [choose] + [(m.username, m.username) for m in members if not m.disabled]
+    revoke_form.username.choices = [choose] + [
+        (m.username, _("%(name)s (disabled)", name=m.username) if m.disabled else m.username) for m in members
+    ]
 
 
 def _change_grant(session: StaffSession, form: GrantForm) -> tuple[str, int]:

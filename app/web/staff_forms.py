@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, PasswordField, RadioField, StringField, TextAreaField
+from flask_babel.speaklater import LazyString
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    Field,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Regexp
 
@@ -56,14 +69,34 @@ class DecisionForm(GatehouseForm):
     )
 
 
+def _listed(message: LazyString) -> Callable[[FlaskForm, Field], None]:
+    """The value is one of the field's choices (set by the view from what exists), else this message."""
+
+    def check(_form: FlaskForm, field: Field) -> None:
+        if field.data not in {value for value, _label in field.choices if value}:
+            raise ValidationError(message)
+
+    return check
+
+
 class GrantForm(GatehouseForm):
-    compartment = StringField(
-        _l("Compartment"), validators=[DataRequired(_REQUIRED), Length(max=40, message=_TOO_LONG)]
+    """The compartment and the person are chosen from lists the view fills: the event's compartments, and the
+    active accounts (any account, for a revocation). A value from outside the lists is an error on the form."""
+
+    compartment = SelectField(
+        _l("Compartment"), validate_choice=False, validators=[_listed(_l("There is no compartment of that name."))]
     )
-    username = StringField(_l("Staff member"), validators=[DataRequired(_REQUIRED), Length(max=40, message=_TOO_LONG)])
+    username = SelectField(
+        _l("Staff member"),
+        validate_choice=False,
+        validators=[_listed(_l("There is no active staff member of that name."))],
+    )
 
 
 class RevokeForm(GrantForm):
+    username = SelectField(
+        _l("Staff member"), validate_choice=False, validators=[_listed(_l("There is no staff member of that name."))]
+    )
     rotate = BooleanField(_l("Also change the compartment key for everything written from now on"))
 
 
