@@ -21,7 +21,7 @@ from app.staff.login_limits import WRONG_CODES_WINDOW_SECONDS, CodeChecksPaused,
 from app.web.application import create_app
 from app.web.state import state_of
 from tests.helpers import SetClock
-from tests.staff_fixtures import csrf, login, open_page, register_canary, registration_ids
+from tests.staff_fixtures import csrf, login, make_team, open_page, register_canary, registration_ids
 
 CANARY = "QZX7STAFF93"
 
@@ -237,6 +237,27 @@ def test_staff_see_only_their_compartments_and_the_rest_is_not_theirs(app, clien
     for hidden in ("name", "contact", "safety"):
         assert f"{CANARY}-{hidden}" not in html
     assert html.count("Not yours to see.") == len(state_of(app).instance.event.compartments) - 1
+
+
+def test_a_compartment_held_but_not_filled_yet_says_so_rather_than_not_yours(demo_instance, app, client, team):
+    """A holder of visa and travel opens a registration not approved yet: nothing was asked there yet, and that
+    is what the page says; only the compartments they do not hold are 'not yours to see'."""
+    register_canary(client, CANARY)
+    (registration_id,) = registration_ids(app)
+    granted = make_team(demo_instance.path, demo_instance.recovery_words, {"vic": ("staff", ["visa", "travel"])})
+    login(client, granted["vic"])
+    html = open_page(client, registration_id).get_data(as_text=True)
+    assert html.count("Nothing was given here yet.") == 2
+    assert html.count("Not yours to see.") == len(state_of(app).instance.event.compartments) - 2
+
+
+def test_decision_is_not_both_the_heading_and_the_label(app, client, team):
+    register_canary(client, CANARY)
+    (registration_id,) = registration_ids(app)
+    login(client, team["ana"])  # ana holds the deciding compartment: the form is there
+    html = client.get(f"/staff/registrations/{registration_id}").get_data(as_text=True)
+    assert "<h2>Decision</h2>" in html
+    assert re.search(r"<legend>([^<]+)</legend>", html).group(1) != "Decision"
 
 
 def test_admin_without_grants_reads_no_field_by_any_route(app, client, team):

@@ -59,7 +59,7 @@ class DestroyForm(GatehouseForm):
 
 class DecisionForm(GatehouseForm):
     decision = RadioField(
-        _l("Decision"),
+        _l("Your decision on this registration"),
         choices=[
             SelectChoice("approved", _l("Approve")),
             SelectChoice("waitlisted", _l("Waitlist")),
