@@ -83,9 +83,14 @@ class MayNotDecide(NotAllowed):
         super().__init__(f"deciding needs the {compartment} compartment")
 
 
+def may_decide(actor: Actor, event: Event) -> bool:
+    """Whoever holds the event's deciding compartment decides; pages ask this to offer the form at all."""
+    return actor.holds(event.decided_by)
+
+
 def decide_as(connection: Connection, event: Event, registration_id: str, decision: str, actor: Actor) -> str:
-    """A staff member's decision: refused unless they hold the event's deciding compartment; returns the pseudonym."""
-    if not actor.holds(event.decided_by):
+    """A staff member's decision: refused unless they may decide (may_decide); returns the pseudonym."""
+    if not may_decide(actor, event):
         raise MayNotDecide(event.decided_by)
     return decide(connection, event.id, registration_id, decision, actor.name, event.capacity)
 

@@ -163,7 +163,7 @@ def _registration_page(
         status=status,
         reason_form=reason_form,
         decision_form=decision_form,
-        may_decide=session.holds(event.decided_by),
+        may_decide=lifecycle.may_decide(session.actor(), event),
         opened=opened,
         set_aside_on=set_aside.set_aside_on(state.connection(), registration_id),
         may_destroy=set_aside.may_destroy(session.actor(), event),
@@ -233,7 +233,7 @@ def decision(session: StaffSession, registration_id: str) -> Page | BaseResponse
     form = DecisionForm()
     event = state.instance().event
     if not form.validate_on_submit():
-        if not session.holds(event.decided_by):
+        if not lifecycle.may_decide(session.actor(), event):
             abort(403)
         return _registration_page(session, registration_id, pseudonym, status, ReasonForm(), form, code=400)
     try:

@@ -37,24 +37,23 @@ class LoginForm(GatehouseForm):
     )
 
 
-class ReasonForm(GatehouseForm):
-    reason = TextAreaField(
-        _l("Why do you need to open this? (kept in the audit log)"),
+def _reason(label: LazyString) -> TextAreaField:
+    """A reason the audit log keeps: 4 to 300 characters."""
+    return TextAreaField(
+        label,
         validators=[
             DataRequired(_l("Please give a reason.")),
             Length(min=4, max=300, message=_l("Please write between %(min)d and %(max)d characters.")),
         ],
     )
+
+
+class ReasonForm(GatehouseForm):
+    reason = _reason(_l("Why do you need to open this? (kept in the audit log)"))
 
 
 class DestroyForm(GatehouseForm):
-    reason = TextAreaField(
-        _l("Why destroy this record? (kept in the audit log)"),
-        validators=[
-            DataRequired(_l("Please give a reason.")),
-            Length(min=4, max=300, message=_l("Please write between %(min)d and %(max)d characters.")),
-        ],
-    )
+    reason = _reason(_l("Why destroy this record? (kept in the audit log)"))
 
 
 class DecisionForm(GatehouseForm):
