@@ -78,9 +78,7 @@ def test_resent_form_is_stored_once_and_shows_the_same_receipt(client, app):
     assert _shown(again_html, "codename") == _shown(first_html, "codename")
     assert "stored once" in again_html
     assert _count(app) == 1
-    assert _count(app, "data_keys") == len(
-        {f.compartment for f in state_of(app).instance.event.registration_fields()}
-    )
+    assert _count(app, "data_keys") == len({f.compartment for f in state_of(app).instance.event.registration_fields()})
 
 
 def test_different_forms_make_different_records_with_different_codenames(client, app):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -34,6 +35,14 @@ def is_full(connection: Connection, event_id: str, capacity: int | None) -> bool
     return approved >= capacity
 
 
+class DecidedMeanwhile(GatehouseError):
+    """The registration's status is no longer the one the decider was shown: someone else decided since."""
+
+    def __init__(self, status: str) -> None:
+        self.status = status
+        super().__init__(f"this registration is {status} now: it was decided by someone else since")
+
+
 class UnknownRegistration(NotFound):
     """No registration of this event has that id."""
 
@@ -50,6 +59,18 @@ def pseudonym_and_status(connection: Connection, event_id: str, registration_id:
     return row
 
 
+def pseudonyms_of(connection: Connection, registration_ids: Sequence[str]) -> dict[str, str]:
+    """The pseudonym of each of these registrations that exists, by id."""
+    if not registration_ids:
+        return {}
+    return dict(
+        connection.execute(
+            f"SELECT id, pseudonym FROM registrations WHERE id IN ({', '.join('?' * len(registration_ids))})",  # noqa: S608
+            list(registration_ids),
+        ).fetchall()
+    )
+
+
 def decide(
     connection: Connection,
     event_id: str,
@@ -57,15 +78,19 @@ def decide(
     decision: str,
     actor: str,
     capacity: int | None = None,
+    shown_status: str | None = None,
 ) -> str:
     """Set the status and log it in one transaction; returns the pseudonym.
 
-    Raises CapacityReached for an approval beyond the event's capacity.
+    Raises CapacityReached for an approval beyond the event's capacity, and DecidedMeanwhile when a
+    ``shown_status`` is given (what the decider saw) and the status is another one now.
     """
     if decision not in DECISIONS:
         raise ValueError(decision)
     with db.transaction(connection):
         pseudonym, previous = pseudonym_and_status(connection, event_id, registration_id)
+        if shown_status is not None and previous != shown_status:
+            raise DecidedMeanwhile(previous)
         if decision == "approved" and previous != "approved" and is_full(connection, event_id, capacity):
             raise CapacityReached(capacity or 0)
         day = audit.record(connection, actor, "status", pseudonym, {"from": previous, "to": decision})
@@ -88,11 +113,20 @@ def may_decide(actor: Actor, event: Event) -> bool:
     return actor.holds(event.decided_by)
 
 
-def decide_as(connection: Connection, event: Event, registration_id: str, decision: str, actor: Actor) -> str:
-    """A staff member's decision: refused unless they may decide (may_decide); returns the pseudonym."""
+def decide_as(
+    connection: Connection,
+    event: Event,
+    registration_id: str,
+    decision: str,
+    actor: Actor,
+    shown_status: str | None = None,
+) -> str:
+    """A staff member's decision: refused unless they may decide (may_decide); returns the pseudonym.
+
+    With ``shown_status``, DecidedMeanwhile if the status is no longer the one the decider was shown."""
     if not may_decide(actor, event):
         raise MayNotDecide(event.decided_by)
-    return decide(connection, event.id, registration_id, decision, actor.name, event.capacity)
+    return decide(connection, event.id, registration_id, decision, actor.name, event.capacity, shown_status)
 
 
 class Summary(NamedTuple):

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from app.common.errors import GatehouseError
@@ -231,14 +231,40 @@ def page_sql(event_id: str, query: Query, page_size: int = PAGE_SIZE) -> tuple[s
     return sql, [*values, page_size, (query.page - 1) * page_size]
 
 
+def check_kit(connection: Connection, event_id: str, query: Query) -> None:
+    """UnknownListingValue if the query names a field kit nobody knows."""
+    _check_kit(query, kits(connection, event_id))
+
+
+def _check_kit(query: Query, known_kits: list[str]) -> None:
+    if query.kit and query.kit != ONLINE and query.kit not in known_kits:
+        raise UnknownListingValue("kit", "there is no field kit of that name")
+
+
+def next_ids(
+    connection: Connection, event_id: str, query: Query, limit: int, excluding: Collection[str] = ()
+) -> list[str]:
+    """The first ``limit`` ids the filters match, in the query's order, leaving out those given: the next rows of
+    a review queue (app.registrations.review), which never shows a row twice. The page number is not used.
+    UnknownListingValue for a field kit nobody knows."""
+    _check_kit(query, kits(connection, event_id))
+    where, values = _where(event_id, query)
+    if excluding:
+        where += f" AND r.id NOT IN ({', '.join('?' * len(excluding))})"
+        values.extend(excluding)
+    direction = " DESC" if query.direction == "desc" else ""
+    order = ", ".join(column + direction for column in _ORDER[query.sort])
+    sql = f"SELECT r.id FROM registrations AS r WHERE {where} ORDER BY {order} LIMIT ?"  # noqa: S608 - our clauses
+    return [registration_id for (registration_id,) in connection.execute(sql, [*values, limit])]
+
+
 def list_page(
     connection: Connection, event_id: str, capacity: int | None, query: Query, page_size: int = PAGE_SIZE
 ) -> Listing:
     """One page of the list with the event's counts. UnknownListingValue for a field kit nobody knows and for a
     page past the last (page 1 always exists, empty or not)."""
     known_kits = kits(connection, event_id)
-    if query.kit and query.kit != ONLINE and query.kit not in known_kits:
-        raise UnknownListingValue("kit", "there is no field kit of that name")
+    _check_kit(query, known_kits)
     where, values = _where(event_id, query)
     event_counts = counts(connection, event_id, capacity)
     if query.status and not (query.kit or query.day or query.search):

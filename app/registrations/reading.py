@@ -32,6 +32,31 @@ def open_registration(
     """
     pseudonym, _status = lifecycle.pseudonym_and_status(connection, event.id, registration_id)
     audit.log(connection, actor, "open", pseudonym, {"compartments": compartments_of(keys)}, reason.strip())
+    return _open(connection, event, registration_id, pseudonym, keys=keys, actor=actor, reason=reason)
+
+
+def open_again(
+    connection: Connection, event: Event, registration_id: str, *, keys: HeldKeys, actor: str, reason: str
+) -> dict[str, dict[str, str]]:
+    """The values of a registration this reader opened with ``reason`` (open_registration) and still has open,
+    decrypted again with no new entry: it is the same opening. The caller keeps what is open (the staff session).
+
+    UnknownRegistration if it was withdrawn or destroyed since; RecordDoesNotOpen as open_registration.
+    """
+    pseudonym, _status = lifecycle.pseudonym_and_status(connection, event.id, registration_id)
+    return _open(connection, event, registration_id, pseudonym, keys=keys, actor=actor, reason=reason)
+
+
+def _open(
+    connection: Connection,
+    event: Event,
+    registration_id: str,
+    pseudonym: str,
+    *,
+    keys: HeldKeys,
+    actor: str,
+    reason: str,
+) -> dict[str, dict[str, str]]:
     try:
         return open_record(
             event.id, load_record(connection, registration_id), keyring.matching(connection, event.id, keys)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from app.common.actor import Actor
 from app.common.clock import SYSTEM_CLOCK, Clock
 from app.keys.keyring import HeldKeys
+from app.registrations.review import Queue
 from app.staff.accounts import standing
 from app.storage.connection import Connection
 
@@ -36,6 +37,10 @@ class StaffSession:
     keys: HeldKeys = field(repr=False)
     started: float = 0.0
     last_seen: float = 0.0
+    # What this reader has opened with a logged reason and not closed: one record (its id and the reason), and
+    # a review queue. Both stay open across pages until closed, replaced by the next opening, or the session ends.
+    open_record: tuple[str, str] | None = None
+    queue: Queue | None = field(default=None, repr=False)
 
     def holds(self, compartment: str) -> bool:
         return any(c == compartment for c, _generation in self.keys)

@@ -117,10 +117,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from app.web.auditor import bp as auditor_bp
     from app.web.emergency import bp as emergency_bp
     from app.web.participant import bp as participant_bp
+    from app.web.review import bp as review_bp
     from app.web.staff import bp as staff_bp
 
     app.register_blueprint(participant_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(auditor_bp)
     app.register_blueprint(emergency_bp)
+    app.register_blueprint(review_bp)
     return app

@@ -90,7 +90,7 @@ def registrations(session: StaffSession) -> Page:
     try:
         page = listing.list_page(connection, event.id, event.capacity, listing.parse(asked))
     except listing.UnknownListingValue as unknown:
-        refused, code = _LISTING_REFUSALS.get(unknown.parameter, _LISTING_REFUSALS["page"])(), 400
+        refused, code = LISTING_REFUSALS.get(unknown.parameter, LISTING_REFUSALS["page"])(), 400
         page = listing.list_page(connection, event.id, event.capacity, listing.Query())
     return render_template(
         "staff/registrations.html",
@@ -107,7 +107,7 @@ def registrations(session: StaffSession) -> Page:
 
 
 # One sentence per parameter of the list that can be refused.
-_LISTING_REFUSALS = {
+LISTING_REFUSALS = {
     "status": lambda: _("There is no such status, or it was given twice: choose one from the list."),
     "kit": lambda: _("There is no such field kit, or it was given twice: choose one from the list."),
     "day": lambda: _("A day is written once, as year-month-day, for example 2027-05-04."),
@@ -139,8 +139,28 @@ def _pseudonym_and_status(registration_id: str) -> tuple[str, str]:
 @bp.get("/registrations/<registration_id>")
 @staff_required(READERS)
 def registration(session: StaffSession, registration_id: str) -> Page:
+    """The record: its answers if this reader opened it and has not closed it, else the form to open it."""
     pseudonym, status = _pseudonym_and_status(registration_id)
-    return _registration_page(session, registration_id, pseudonym, status, ReasonForm(), DecisionForm())
+    return _registration_page(
+        session, registration_id, pseudonym, status, ReasonForm(), DecisionForm(), _still_open(session, registration_id)
+    )
+
+
+def _still_open(session: StaffSession, registration_id: str) -> dict[str, dict[str, str]] | None:
+    """Its answers, when this record is the one the reader opened with a logged reason and has not closed."""
+    if session.open_record is None or session.open_record[0] != registration_id:
+        return None
+    try:
+        return reading.open_again(
+            state.connection(),
+            state.instance().event,
+            registration_id,
+            keys=session.keys,
+            actor=session.username,
+            reason=session.open_record[1],
+        )
+    except set_aside.RecordDoesNotOpen:
+        return None
 
 
 def _registration_page(
@@ -189,8 +209,19 @@ def open_registration(session: StaffSession, registration_id: str) -> Page:
             reason=form.reason.data or "",
         )
     except set_aside.RecordDoesNotOpen:
-        opened = None  # the page says so: the record is set aside now
+        return _registration_page(session, registration_id, pseudonym, status, ReasonForm(), DecisionForm())
+    session.open_record = (registration_id, (form.reason.data or "").strip())  # open until closed or replaced
     return _registration_page(session, registration_id, pseudonym, status, ReasonForm(), DecisionForm(), opened)
+
+
+@bp.post("/registrations/<registration_id>/close")
+@staff_required(READERS)
+def close_registration(session: StaffSession, registration_id: str) -> BaseResponse:
+    if not LogoutForm().validate_on_submit():
+        abort(400)
+    if session.open_record is not None and session.open_record[0] == registration_id:
+        session.open_record = None
+    return redirect(url_for("staff.registration", registration_id=registration_id), code=303)
 
 
 @bp.post("/registrations/<registration_id>/destroy")

@@ -18,7 +18,7 @@ from wtforms import (
     ValidationError,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms.validators import AnyOf, DataRequired, Length, Regexp
 
 from app.web.forms import GatehouseForm
 
@@ -50,6 +50,25 @@ def _reason(label: LazyString) -> TextAreaField:
 
 class ReasonForm(GatehouseForm):
     reason = _reason(_l("Why do you need to open this? (kept in the audit log)"))
+
+
+class QueueForm(GatehouseForm):
+    """Open a review queue: how many at once, and the one reason for them all (the filters come with it)."""
+
+    reason = _reason(_l("Why do you need to open these? (kept in the audit log)"))
+    size = SelectField(
+        _l("How many at once"),
+        choices=[SelectChoice(size, size) for size in ("10", "20", "30", "50")],
+        default="20",
+        validators=[DataRequired(_l("Please choose how many."))],
+    )
+
+
+class QueueDecisionsForm(GatehouseForm):
+    """The decisions of an open queue are fields named after each row (app.web.review); this carries the token
+    and which button was pressed: save and stay, or save and open the next rows."""
+
+    then = StringField(validators=[AnyOf(("save", "next"), message=_l("Please use one of the buttons."))])
 
 
 class DestroyForm(GatehouseForm):

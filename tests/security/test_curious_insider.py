@@ -66,6 +66,14 @@ def test_curious_insider_every_opening_and_export_is_logged_with_its_reason(app,
     assert all(not canaries.found_in(" ".join(map(str, vars(e).values()))) for e in _log(app))
 
 
+def _close_what_is_open(app) -> None:
+    """What a reader opened stays open across their pages until closed (app.staff.sessions); the sweep closes it
+    before each request, so that every route must log its own reading. What stays open is checked by
+    tests/test_review_queue.py (test_answers_left_open_are_those_the_opening_named)."""
+    for session in state_of(app).sessions._sessions.values():
+        session.open_record = session.queue = None
+
+
 def _sweep(app, client, registration_id: str, actor: str) -> list[str]:
     """Every route and method of the application, as this visitor; the requests that showed a value
     without a logged reason from this actor."""
@@ -75,11 +83,19 @@ def _sweep(app, client, registration_id: str, actor: str) -> list[str]:
          if "csrf_token" in hidden_fields(page := client.get(path).get_data(as_text=True))), "",
     )  # fmt: skip
     form = {f"{prefix}csrf_token": token for prefix in ("", "grant-", "revoke-")}
-    form |= {"reason": REASON, "decision": "approved", "grant-compartment": "safety", "grant-username": actor}
+    form |= {
+        "reason": REASON,
+        "decision": "approved",
+        "grant-compartment": "safety",
+        "grant-username": actor,
+        "size": "20",
+        "then": "save",
+    }
     rules = sorted(app.url_map.iter_rules(), key=lambda rule: rule.endpoint == "staff.logout")
     for rule in rules:
         path = rule.rule.replace("<registration_id>", registration_id).replace("<path:filename>", "style.css")
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            _close_what_is_open(app)
             before = len(_log(app))
             response = client.open(path, method=method, data=form if method == "POST" else None)
             shown = canaries.found_in(response.get_data())
