@@ -107,3 +107,5 @@ def test_the_staff_pages_rows_give_bytes_and_milliseconds_of_each_list_page_agai
         ms = next(row for row in rows if row["measured"].startswith(f"staff list at 300 registrations, {page}: median"))
         assert ms["baseline"] == "100.0 ms (budget)" and ms["target"] == "<= 100.0 ms", ms
         assert _number(ms["figure"]) > 0 and ms["verdict"] in {"met", "MISSED"}, ms
+    queue = next(row for row in rows if row["measured"] == "review queue of 20 at 300 registrations: bytes")
+    assert queue["target"] == "<= 61,440 B" and 10_000 < _number(queue["figure"]), queue
