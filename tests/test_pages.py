@@ -65,6 +65,22 @@ def test_inline_style_matches_the_hash_the_policy_allows(client):
     assert response.get_data(as_text=True).count("<style") == 1
 
 
+def test_staff_pages_add_their_own_style_which_no_participant_page_carries(client):
+    import base64
+    import hashlib
+
+    from app.web.headers import STAFF_STYLE
+
+    response = client.get("/staff/login")
+    styles = re.findall(r"<style>(.*?)</style>", response.get_data(as_text=True), re.S)
+    assert len(styles) == 2 and styles[1] == str(STAFF_STYLE)
+    policy = response.headers["Content-Security-Policy"]
+    for style in styles:
+        assert f"'sha256-{base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()}'" in policy
+    for name, page in _pages(client).items():
+        assert str(STAFF_STYLE) not in page.get_data(as_text=True), name
+
+
 @pytest.mark.parametrize(
     ("header", "value"),
     [

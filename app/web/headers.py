@@ -13,21 +13,38 @@ from werkzeug.urls import iri_to_uri
 
 from app.web.state import state
 
-# The page's only style, inlined so that a page loads in one request, and allowed by its hash.
+# The pages' only styles, inlined so that a page loads in one request, and allowed by their hashes. Staff and
+# auditor pages add their own after the shared one, so that no participant page carries their weight.
 INLINE_STYLE = Markup(resources.files("app.web").joinpath("style.css").read_text("utf-8").strip())  # noqa: S704 - our file
-_STYLE_HASH = base64.b64encode(hashlib.sha256(str(INLINE_STYLE).encode("utf-8")).digest()).decode("ascii")
+STAFF_STYLE = Markup(resources.files("app.web").joinpath("staff.css").read_text("utf-8").strip())  # noqa: S704 - our file
 
-# No script source at all: nothing on any page may run code in the participant's browser.
-CONTENT_SECURITY_POLICY = "; ".join(
-    (
-        "default-src 'none'",
-        f"style-src 'sha256-{_STYLE_HASH}'",
-        "img-src data:",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-        "base-uri 'none'",
+
+def _hash(style: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(style.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+def _policy(*styles: str) -> str:
+    # No script source at all: nothing on any page may run code in the participant's browser.
+    return "; ".join(
+        (
+            "default-src 'none'",
+            "style-src " + " ".join(_hash(style) for style in styles),
+            "img-src data:",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+            "base-uri 'none'",
+        )
     )
-)
+
+
+CONTENT_SECURITY_POLICY = _policy(INLINE_STYLE)
+STAFF_CONTENT_SECURITY_POLICY = _policy(INLINE_STYLE, STAFF_STYLE)
+
+
+def is_staff_page() -> bool:
+    """Staff, auditor and emergency pages all live under /staff, where the staff cookie is sent."""
+    return request.path == "/staff" or request.path.startswith("/staff/")
+
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
@@ -67,6 +84,8 @@ def _relative_location(location: str) -> str:
 
 def set_security_headers(response: Response) -> Response:
     response.headers.update(SECURITY_HEADERS)
+    if is_staff_page():
+        response.headers["Content-Security-Policy"] = STAFF_CONTENT_SECURITY_POLICY
     response.headers.pop("Server", None)
     onion_location = _onion_location()
     if onion_location:
@@ -79,3 +98,4 @@ def set_security_headers(response: Response) -> Response:
 def init_app(app: Flask) -> None:
     app.after_request(set_security_headers)
     app.jinja_env.globals["inline_style"] = INLINE_STYLE
+    app.context_processor(lambda: {"staff_style": STAFF_STYLE if is_staff_page() else None})
