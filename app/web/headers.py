@@ -7,27 +7,41 @@ import hashlib
 from importlib import resources
 from urllib.parse import urlsplit, urlunsplit
 
-from flask import Flask, Response, request
+from flask import Flask, Response, g, request
 from markupsafe import Markup
 from werkzeug.urls import iri_to_uri
 
 from app.web.state import state
 
-# The page's only style, inlined so that a page loads in one request, and allowed by its hash.
-INLINE_STYLE = Markup(resources.files("app.web").joinpath("style.css").read_text("utf-8").strip())  # noqa: S704 - our file
-_STYLE_HASH = base64.b64encode(hashlib.sha256(str(INLINE_STYLE).encode("utf-8")).digest()).decode("ascii")
 
-# No script source at all: nothing on any page may run code in the participant's browser.
-CONTENT_SECURITY_POLICY = "; ".join(
-    (
-        "default-src 'none'",
-        f"style-src 'sha256-{_STYLE_HASH}'",
-        "img-src data:",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-        "base-uri 'none'",
+def _style(filename: str) -> str:
+    return resources.files("app.web").joinpath(filename).read_text("utf-8").strip()
+
+
+# The page's only style, inlined so that a page loads in one request, and allowed by its hash.
+INLINE_STYLE = Markup(_style("style.css"))  # noqa: S704 - our file
+# A page with rules of its own (the badges' print layout) carries style.css followed by them, allowed by the hash
+# of that whole in its own response: no other page carries those bytes, and each page allows only the style it has.
+PAGE_STYLES = {"badges": Markup(f"{INLINE_STYLE}\n{_style('badges.css')}")}  # noqa: S704 - our files
+
+
+def content_security_policy(style: str) -> str:
+    """No script source at all: nothing on any page may run code in the participant's browser."""
+    style_hash = base64.b64encode(hashlib.sha256(style.encode("utf-8")).digest()).decode("ascii")
+    return "; ".join(
+        (
+            "default-src 'none'",
+            f"style-src 'sha256-{style_hash}'",
+            "img-src data:",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+            "base-uri 'none'",
+        )
     )
-)
+
+
+CONTENT_SECURITY_POLICY = content_security_policy(INLINE_STYLE)
+_PAGE_POLICIES = {name: content_security_policy(style) for name, style in PAGE_STYLES.items()}
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
@@ -65,8 +79,16 @@ def _relative_location(location: str) -> str:
     return location
 
 
+def page_style(name: str) -> Markup:
+    """The inline style of a page with rules of its own (PAGE_STYLES); its response's policy allows that style."""
+    g.page_style = name
+    return PAGE_STYLES[name]
+
+
 def set_security_headers(response: Response) -> Response:
     response.headers.update(SECURITY_HEADERS)
+    if "page_style" in g:
+        response.headers["Content-Security-Policy"] = _PAGE_POLICIES[g.page_style]
     response.headers.pop("Server", None)
     onion_location = _onion_location()
     if onion_location:
