@@ -15,12 +15,15 @@ from app.audit import log as audit
 from app.common.actor import SHELL
 from app.events.definition import EventDefinitionError, demo_event_source, load_event
 from app.instance.setup import create_instance
+from app.registrations import badges
 from app.registrations.lifecycle import decide
 from app.staff import grants
 from app.web.application import create_app
 from app.web.state import state_of
 from tests.helpers import hidden_fields, valid_answers
-from tests.staff_fixtures import csrf, login, make_team
+from tests.security import canaries
+from tests.security.test_curious_insider import _sweep
+from tests.staff_fixtures import csrf, login, make_team, registration_ids
 
 REASON = "printing badges for the desk"
 _BADGE = re.compile(
@@ -297,7 +300,7 @@ def test_an_event_without_badges_says_it_prints_none_and_opens_nothing(tmp_path)
         ('name = "badge_name"\nphoto_consent = "photo_consent"\nno_photos = ["none"]\nno_face = ["none"]', "both"),
         ('name = "badge_name"\nno_photos = ["none"]', "no_photos and no_face need photo_consent"),
         ('name = "badge_name"\ncolour = "red"', "[badges] colour: unknown"),
-        ('name = "full_name"', "allows 120 characters; a badge holds at most 80"),
+        ('name = "full_name"', "allows 120 characters; a badge holds at most 60"),
     ],
 )
 def test_a_badges_table_that_names_the_wrong_fields_is_refused_with_a_sentence(table, refusal):
@@ -307,14 +310,10 @@ def test_a_badges_table_that_names_the_wrong_fields_is_refused_with_a_sentence(t
 
 
 def test_the_demo_event_prints_badges_from_identity_and_safety():
-    badges = load_event(demo_event_source()).badges
-    assert badges is not None
-    assert (badges.name, badges.photo_consent, badges.compartments) == (
-        "badge_name",
-        "photo_consent",
-        ("identity", "safety"),
-    )
-    assert (badges.no_photos, badges.no_face) == (("none",), ("no-face",))
+    rule = load_event(demo_event_source()).badges
+    assert rule is not None
+    assert (rule.name, rule.photo_consent, rule.compartments) == ("badge_name", "photo_consent", ("identity", "safety"))
+    assert (rule.no_photos, rule.no_face) == (("none",), ("no-face",))
 
 
 def test_the_badge_rules_reach_the_badges_page_only_and_its_policy_allows_exactly_its_style(app, client, printers):
@@ -326,3 +325,32 @@ def test_the_badge_rules_reach_the_badges_page_only_and_its_policy_allows_exactl
         policy = dict(part.strip().split(" ", 1) for part in response.headers["Content-Security-Policy"].split(";"))
         assert policy["style-src"] == f"'sha256-{digest}'", path
         assert ("@page{margin:10mm}" in style) is carries_badge_rules, path
+
+
+def test_the_service_itself_refuses_a_reader_without_safety_before_logging_or_opening(app, demo_instance):
+    _people(app)
+    connection = _connection(app)
+    try:
+        event = state_of(app).instance.event
+        every_key = grants.keys_from_recovery_words(connection, event.id, " ".join(demo_instance.recovery_words))
+        identity_only = {(c, g): key for (c, g), key in every_key.items() if c == "identity"}
+        before = len(audit.entries(connection))
+        with pytest.raises(badges.MayNotPrintBadges) as refused:
+            badges.badges(connection, event, keys=identity_only, actor="cli", reason=REASON)
+        assert refused.value.missing == ["safety"]
+        assert len(audit.entries(connection)) == before
+        printed = badges.badges(connection, event, keys=every_key, actor="cli", reason=REASON)
+        assert len(printed.badges) == 4 and printed.set_aside == printed.not_opened == ()
+    finally:
+        connection.close()
+
+
+def test_a_holder_of_both_compartments_sees_no_badge_name_through_any_page_without_a_trace(app, printers):
+    # The badge names are canaries the route sweep of the curious-insider test looks for on every page.
+    for number in range(2):
+        answers = canaries.canary_answers(number) | {"badge_name": canaries.canary(number, "full_name")}
+        pseudonym = _register(app, **answers)
+        _decide(app, pseudonym, "approved")
+    client = app.test_client()
+    login(client, printers["bea"])
+    assert _sweep(app, client, registration_ids(app)[0], "bea") == []

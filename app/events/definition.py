@@ -18,7 +18,7 @@ DEFAULT_MAX_LENGTH = {"text": 200, "textarea": 2000, "email": 254, "date": 10, "
 # What a field's retention may count from: the event's last day, or the day its registration was approved.
 RETENTION_STEPS = ("event", "approval")
 # The most characters a badge name field may allow: what a 90 x 55 mm badge shows without cutting a name.
-BADGE_NAME_MAX_LENGTH = 80
+BADGE_NAME_MAX_LENGTH = 60
 
 
 class EventDefinitionError(GatehouseError, ValueError):
