@@ -8,6 +8,7 @@ import hashlib
 import html
 import json
 import re
+from urllib.parse import quote_from_bytes
 
 import pytest
 
@@ -23,6 +24,7 @@ from app.web.state import state_of
 from tests.helpers import hidden_fields, valid_answers
 from tests.security import canaries
 from tests.security.test_curious_insider import _sweep
+from tests.security.test_hostile_input import HOSTILE, _encode
 from tests.staff_fixtures import csrf, login, make_team, registration_ids
 
 REASON = "printing badges for the desk"
@@ -354,3 +356,22 @@ def test_a_holder_of_both_compartments_sees_no_badge_name_through_any_page_witho
     client = app.test_client()
     login(client, printers["bea"])
     assert _sweep(app, client, registration_ids(app)[0], "bea") == []
+
+
+def test_no_hostile_reason_reaches_a_5xx_and_only_a_readable_one_opens_anything(app, client, printers):
+    _people(app)
+    login(client, printers["bea"])
+    token = csrf(client, "/staff/badges").encode()
+    before = len(_log(app))
+    for value in HOSTILE:
+        for body in ([("csrf_token", token), ("reason", value)], [("csrf_token", token), ("reason", value)] * 2):
+            response = client.post(
+                "/staff/badges?lang=" + quote_from_bytes(value),
+                data=_encode(body),
+                content_type="application/x-www-form-urlencoded",
+            )
+            assert response.status_code < 500, (value[:20], response.status_code)
+            if response.status_code == 200:
+                assert _badges_on(response.get_data(as_text=True)), value[:20]
+    opened = [entry.reason for entry in _log(app)[before:]]
+    assert all(entry_reason.strip() and len(entry_reason) <= 300 for entry_reason in opened), opened
