@@ -15,7 +15,7 @@ from app.web.i18n import current_language
 from app.web.staff_forms import LogoutForm, ReasonForm
 
 bp = Blueprint("badges", __name__, url_prefix="/staff")
-PER_SHEET = 8  # two columns of four 90 x 55 mm badges: they fit A4 and Letter alike (style.css)
+PER_SHEET = 8  # two columns of four 90 x 55 mm badges: they fit A4 and Letter alike (badges.css)
 
 
 @bp.route("/badges", methods=["GET", "POST"])
