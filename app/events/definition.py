@@ -17,6 +17,8 @@ _KEY = re.compile(r"[a-z][a-z0-9_]{0,39}")
 DEFAULT_MAX_LENGTH = {"text": 200, "textarea": 2000, "email": 254, "date": 10, "choice": 100}
 # What a field's retention may count from: the event's last day, or the day its registration was approved.
 RETENTION_STEPS = ("event", "approval")
+# The most characters a badge name field may allow: what a 90 x 55 mm badge shows without cutting a name.
+BADGE_NAME_MAX_LENGTH = 60
 
 
 class EventDefinitionError(GatehouseError, ValueError):
@@ -72,6 +74,17 @@ class Field:
 
 
 @dataclass(frozen=True)
+class BadgeFields:
+    """Which fields make a badge: a text field for the name, and a choice field whose answers mark "no photos"."""
+
+    name: str  # key of a text field; left empty, the badge shows the pseudonym
+    photo_consent: str | None  # key of a choice field, or None: the event asks nothing about photographs
+    no_photos: tuple[str, ...]  # answers of photo_consent that mean: no photographs at all
+    no_face: tuple[str, ...]  # answers that mean: no photographs of my face
+    compartments: tuple[str, ...]  # the compartments these fields are sealed to, in the definition's order
+
+
+@dataclass(frozen=True)
 class Event:
     id: str
     name: Text
@@ -88,6 +101,7 @@ class Event:
     retain_days_after_rejection: int | None  # a rejected registration's values go this long after the decision
     compartments: tuple[Compartment, ...]
     fields: tuple[Field, ...]
+    badges: BadgeFields | None = None  # None: the event prints no badges
 
     def registration_fields(self) -> tuple[Field, ...]:
         """The fields asked at registration; follow-up fields wait for approval."""
@@ -186,6 +200,7 @@ def _event(data: dict[str, Any]) -> Event:
         retain_days_after_rejection=rejection,
         compartments=compartments,
         fields=fields,
+        badges=_badges(data.get("badges"), fields, names),
     )
 
 
@@ -276,6 +291,61 @@ def _field(entry: Any, position: int, compartments: set[str], default_retention:
         retention=retention,
         after_approval=bool(entry.get("after_approval", False)),
         choices=choices,
+    )
+
+
+_BADGE_KEYS = ("name", "photo_consent", "no_photos", "no_face")
+
+
+def _badges(raw: Any, fields: tuple[Field, ...], compartments: list[str]) -> BadgeFields | None:
+    """The optional [badges] table: name = a text field, photo_consent = a choice field, and which of its
+    answers mean no photographs (no_photos) or none of the face (no_face); any other answer allows photographs."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise EventDefinitionError("[badges]: expected a table")
+    unknown = sorted(set(raw) - set(_BADGE_KEYS))
+    if unknown:
+        raise EventDefinitionError(f"[badges] {unknown[0]}: unknown; use {', '.join(_BADGE_KEYS)}")
+    by_key = {field.key: field for field in fields}
+    name = by_key.get(_required(raw, "name", str, "[badges]"))
+    if name is None or name.type != "text":
+        raise EventDefinitionError(f"[badges] name: '{raw['name']}' is not a text field of this event")
+    if name.max_length > BADGE_NAME_MAX_LENGTH:
+        raise EventDefinitionError(
+            f"[badges] name: field '{name.key}' allows {name.max_length} characters; a badge holds at most"
+            f" {BADGE_NAME_MAX_LENGTH} (give the field a smaller max_length)"
+        )
+    marks = {key: raw.get(key, []) for key in ("no_photos", "no_face")}
+    for key, values in marks.items():
+        if not isinstance(values, list) or not all(isinstance(value, str) for value in values):
+            raise EventDefinitionError(f"[badges] {key}: a list of answers of the photo_consent field")
+    photo = None
+    if "photo_consent" in raw:
+        photo = by_key.get(raw["photo_consent"]) if isinstance(raw["photo_consent"], str) else None
+        if photo is None or photo.type != "choice":
+            raise EventDefinitionError(f"[badges] photo_consent: '{raw['photo_consent']}' is not a choice field")
+        answers = {value for value, _label in photo.choices}
+        for key, values in marks.items():
+            strange = [value for value in values if value not in answers]
+            if strange:
+                raise EventDefinitionError(
+                    f"[badges] {key}: '{strange[0]}' is not an answer of field '{photo.key}'"
+                    f" ({', '.join(value for value, _label in photo.choices)})"
+                )
+        if set(marks["no_photos"]) & set(marks["no_face"]):
+            raise EventDefinitionError("[badges]: an answer is in both no_photos and no_face")
+        if not marks["no_photos"] and not marks["no_face"]:
+            raise EventDefinitionError("[badges]: name the answers of photo_consent that mean no_photos or no_face")
+    elif marks["no_photos"] or marks["no_face"]:
+        raise EventDefinitionError("[badges]: no_photos and no_face need photo_consent, the field they answer")
+    needed = {name.compartment} | ({photo.compartment} if photo else set())
+    return BadgeFields(
+        name=name.key,
+        photo_consent=photo.key if photo else None,
+        no_photos=tuple(marks["no_photos"]),
+        no_face=tuple(marks["no_face"]),
+        compartments=tuple(compartment for compartment in compartments if compartment in needed),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import operator
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import crypto
@@ -50,6 +50,16 @@ def load_all_records(connection: Connection, event_id: str) -> Iterator[StoredRe
     )
 
 
+def load_fields(
+    connection: Connection, event_id: str, status: str, field_keys: Sequence[str]
+) -> Iterator[StoredRecord]:
+    """These fields only, of every record of an event with this status: no other ciphertext is read."""
+    chosen = ", ".join("?" * len(field_keys))  # placeholders only: every key is bound as a parameter
+    where = "WHERE d.registration_id IN (SELECT id FROM registrations WHERE event_id = ? AND status = ?)"
+    where += f" AND f.field_key IN ({chosen})"
+    return _records(connection, where, (event_id, status, *field_keys))
+
+
 _JOIN = (
     "SELECT d.registration_id, d.id, d.compartment, d.key_generation, d.sealed_data_key, f.field_key, f.ciphertext"
     " FROM data_keys AS d JOIN field_values AS f ON f.registration_id = d.registration_id AND f.data_key_id = d.id"
@@ -58,7 +68,7 @@ _JOIN = (
 
 def _records(connection: Connection, where: str, parameters: tuple) -> Iterator[StoredRecord]:
     """Records streamed from one join, in key order, so that no table is held whole in memory."""
-    # `where` is one of the two fixed clauses above; every value is bound as a parameter.
+    # `where` is fixed text and placeholders only (see the callers above); every value is bound as a parameter.
     rows = connection.execute(f"{_JOIN} {where} ORDER BY d.registration_id, d.id", parameters)  # noqa: S608
     for registration_id, record_rows in itertools.groupby(rows, key=operator.itemgetter(0)):
         parts = []

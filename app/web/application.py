@@ -115,6 +115,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.before_request(_require_instance)
 
     from app.web.auditor import bp as auditor_bp
+    from app.web.badges import bp as badges_bp
     from app.web.emergency import bp as emergency_bp
     from app.web.participant import bp as participant_bp
     from app.web.review import bp as review_bp
@@ -125,4 +126,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(auditor_bp)
     app.register_blueprint(emergency_bp)
     app.register_blueprint(review_bp)
+    app.register_blueprint(badges_bp)
     return app
