@@ -17,6 +17,8 @@ _KEY = re.compile(r"[a-z][a-z0-9_]{0,39}")
 DEFAULT_MAX_LENGTH = {"text": 200, "textarea": 2000, "email": 254, "date": 10, "choice": 100}
 # What a field's retention may count from: the event's last day, or the day its registration was approved.
 RETENTION_STEPS = ("event", "approval")
+# Counts below this are shown as "fewer than" it (app.registrations.counts), unless the event sets its own.
+DEFAULT_SMALLEST_COUNT_SHOWN = 5
 
 
 class EventDefinitionError(GatehouseError, ValueError):
@@ -88,6 +90,7 @@ class Event:
     retain_days_after_rejection: int | None  # a rejected registration's values go this long after the decision
     compartments: tuple[Compartment, ...]
     fields: tuple[Field, ...]
+    smallest_count_shown: int = DEFAULT_SMALLEST_COUNT_SHOWN  # a count below it is shown as "fewer than" it
 
     def registration_fields(self) -> tuple[Field, ...]:
         """The fields asked at registration; follow-up fields wait for approval."""
@@ -153,6 +156,13 @@ def _event(data: dict[str, Any]) -> Event:
     if capacity is not None and (not isinstance(capacity, int) or isinstance(capacity, bool) or capacity < 1):
         raise EventDefinitionError("[event] capacity: a whole number of at least 1, or leave it out")
 
+    smallest_count_shown = info.get("smallest_count_shown", DEFAULT_SMALLEST_COUNT_SHOWN)
+    if not _is_whole(smallest_count_shown) or smallest_count_shown < 2:
+        raise EventDefinitionError(
+            "[event] smallest_count_shown: a whole number of at least 2 (counts below it are shown as"
+            f" 'fewer than' it), or leave it out for {DEFAULT_SMALLEST_COUNT_SHOWN}"
+        )
+
     default_retention, max_retention = _retention_limits(info)
     rejection = info.get("retain_days_after_rejection")
     if rejection is not None and (not _is_whole(rejection) or not 0 <= rejection <= max_retention):
@@ -186,6 +196,7 @@ def _event(data: dict[str, Any]) -> Event:
         retain_days_after_rejection=rejection,
         compartments=compartments,
         fields=fields,
+        smallest_count_shown=smallest_count_shown,
     )
 
 
