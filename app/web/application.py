@@ -115,12 +115,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.before_request(_require_instance)
 
     from app.web.auditor import bp as auditor_bp
+    from app.web.counts import bp as counts_bp
     from app.web.emergency import bp as emergency_bp
     from app.web.participant import bp as participant_bp
     from app.web.staff import bp as staff_bp
 
     app.register_blueprint(participant_bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(counts_bp)
     app.register_blueprint(auditor_bp)
     app.register_blueprint(emergency_bp)
     return app
