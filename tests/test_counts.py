@@ -328,3 +328,9 @@ def test_the_page_is_for_staff_and_administrators(app, client, team):
     page = other.get("/staff/counts")
     assert page.status_code == 200 and '<a href="/staff/counts">Counts</a>' in page_text(page)
     assert "in needs, and nothing else" in _text(page)
+
+
+def test_the_page_stays_in_english_like_the_other_staff_pages_until_their_catalog_exists(app, client, team):
+    login(client, team["otto"])
+    html = page_text(client.get("/staff/counts?lang=es", headers={"Accept-Language": "fa"}))
+    assert '<html lang="en" dir="ltr">' in html and "hreflang" not in html
