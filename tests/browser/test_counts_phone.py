@@ -55,7 +55,7 @@ def test_the_counts_page_reads_on_a_390_pixel_phone(demo_instance, live_server, 
     page.fill('[name="reason"]', "meals for the venue")
     page.click('form[action="/staff/counts"] button')
     visit.step("counts on a phone")
-    regions = page.locator('main div.scroll[role="region"][tabindex="0"]')
+    regions = page.locator('main div.scroll[role="region"][tabindex="0"][aria-labelledby]')
     assert regions.count() == 2 and page.locator("main table caption").count() == 2
     width = page.locator("html").bounding_box()["width"]
     assert width <= PHONE_390["width"], f"the page is {width} px wide on a {PHONE_390['width']} px screen"
