@@ -19,6 +19,8 @@ DEFAULT_MAX_LENGTH = {"text": 200, "textarea": 2000, "email": 254, "date": 10, "
 RETENTION_STEPS = ("event", "approval")
 # The most characters a badge name field may allow: what a 90 x 55 mm badge shows without cutting a name.
 BADGE_NAME_MAX_LENGTH = 60
+# Counts below this are shown as "fewer than" it (app.registrations.counts), unless the event sets its own.
+DEFAULT_SMALLEST_COUNT_SHOWN = 5
 
 
 class EventDefinitionError(GatehouseError, ValueError):
@@ -102,6 +104,7 @@ class Event:
     compartments: tuple[Compartment, ...]
     fields: tuple[Field, ...]
     badges: BadgeFields | None = None  # None: the event prints no badges
+    smallest_count_shown: int = DEFAULT_SMALLEST_COUNT_SHOWN  # a count below it is shown as "fewer than" it
 
     def registration_fields(self) -> tuple[Field, ...]:
         """The fields asked at registration; follow-up fields wait for approval."""
@@ -167,6 +170,13 @@ def _event(data: dict[str, Any]) -> Event:
     if capacity is not None and (not isinstance(capacity, int) or isinstance(capacity, bool) or capacity < 1):
         raise EventDefinitionError("[event] capacity: a whole number of at least 1, or leave it out")
 
+    smallest_count_shown = info.get("smallest_count_shown", DEFAULT_SMALLEST_COUNT_SHOWN)
+    if not _is_whole(smallest_count_shown) or smallest_count_shown < 2:
+        raise EventDefinitionError(
+            "[event] smallest_count_shown: a whole number of at least 2 (counts below it are shown as"
+            f" 'fewer than' it), or leave it out for {DEFAULT_SMALLEST_COUNT_SHOWN}"
+        )
+
     default_retention, max_retention = _retention_limits(info)
     rejection = info.get("retain_days_after_rejection")
     if rejection is not None and (not _is_whole(rejection) or not 0 <= rejection <= max_retention):
@@ -201,6 +211,7 @@ def _event(data: dict[str, Any]) -> Event:
         compartments=compartments,
         fields=fields,
         badges=_badges(data.get("badges"), fields, names),
+        smallest_count_shown=smallest_count_shown,
     )
 
 

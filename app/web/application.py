@@ -116,6 +116,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from app.web.auditor import bp as auditor_bp
     from app.web.badges import bp as badges_bp
+    from app.web.counts import bp as counts_bp
     from app.web.emergency import bp as emergency_bp
     from app.web.participant import bp as participant_bp
     from app.web.review import bp as review_bp
@@ -123,6 +124,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(participant_bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(counts_bp)
     app.register_blueprint(auditor_bp)
     app.register_blueprint(emergency_bp)
     app.register_blueprint(review_bp)

@@ -17,12 +17,13 @@ LANGUAGES = {
 # Staff and auditor strings are marked for translation but catalogued in English only so far:
 # a staff page never comes out half in one language and half in another.
 STAFF_LANGUAGES = {"en": "English"}
+STAFF_BLUEPRINTS = frozenset({"staff", "counts"})
 RIGHT_TO_LEFT = frozenset({"ar", "fa", "he", "ur"})
 DEFAULT_LANGUAGE = "en"
 
 
 def _offered() -> dict[str, str]:
-    return STAFF_LANGUAGES if request.blueprint == "staff" else LANGUAGES
+    return STAFF_LANGUAGES if request.blueprint in STAFF_BLUEPRINTS else LANGUAGES
 
 
 def select_language() -> str:
