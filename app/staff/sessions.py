@@ -36,6 +36,7 @@ class StaffSession:
     keys: HeldKeys = field(repr=False)
     started: float = 0.0
     last_seen: float = 0.0
+    language: str = ""  # the page language chosen at login or since: held here, so no cookie carries it
 
     def holds(self, compartment: str) -> bool:
         return any(c == compartment for c, _generation in self.keys)
