@@ -120,6 +120,7 @@ _LISTING_REFUSALS = {
 }
 
 
+@bp.app_template_global()
 def status_word(status: str) -> str:
     """A status as staff read it, through the catalog."""
     words = {
