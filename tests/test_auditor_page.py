@@ -93,7 +93,7 @@ def test_only_auditors_and_admins_see_the_audit_pages(client, team):
 
 
 def _head_code_on(html: str) -> str | None:
-    matched = re.search(r"Head code of the last signed checkpoint[^<]*<code>([^<]+)</code>", html)
+    matched = re.search(r"Head code of the last signed checkpoint[^<]*<code[^>]*>([^<]+)</code>", html)
     return matched.group(1) if matched else None
 
 

@@ -142,20 +142,26 @@ BROKEN_WORDS = """() => {
 
 
 def _staff_instance(instance_path) -> str:
-    """Three registrations, one approved; returns the id of the first."""
+    """A registration of each status, so that the list shows every status word; returns the id of the first."""
     instance = open_instance(instance_path)
     connection = instance.connect()
     try:
-        ids = [register_one(connection, instance) for _ in range(3)]
-        decide(connection, instance.event.id, ids[1], "approved", "ana")
+        ids = [register_one(connection, instance) for _ in range(4)]
+        for registration_id, status in zip(ids[1:], ("approved", "waitlisted", "rejected"), strict=True):
+            decide(connection, instance.event.id, registration_id, status, "ana")
         return ids[0]
     finally:
         connection.close()
 
 
+# What axe says of a cell that the edge of a region scrolling sideways cuts: partly hidden, or too little of it
+# left in view to tell whether it is text.
+CUT_OFF = frozenset({"elmPartiallyObscured", "shortTextContent"})
+
+
 def _cut_at_a_scroll_region(page, node: dict) -> bool:
     """axe could not find the colours of this node because the edge of a region that scrolls sideways cuts it."""
-    cut = any((check.get("data") or {}).get("messageKey") == "elmPartiallyObscured" for check in node["any"])
+    cut = any((check.get("data") or {}).get("messageKey") in CUT_OFF for check in node["any"])
     return cut and page.evaluate("target => !!document.querySelector(target).closest('.scroll')", node["target"][0])
 
 
@@ -196,6 +202,9 @@ class StaffChecker(Checker):
         wide, screen = self.page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
         if wide > screen:
             self.found.append(f"{self.label} {name}: the page is {wide} px wide on a {screen} px screen")
+        broken = self.page.evaluate(BROKEN_WORDS)
+        if broken:
+            self.found.append(f"{self.label} {name}: words broken over two lines in the tables: {broken[:8]}")
 
 
 def _staff_walk(checker: StaffChecker, origin: str, registration_id: str, person, log_in: bool) -> None:
@@ -222,9 +231,6 @@ def _staff_walk(checker: StaffChecker, origin: str, registration_id: str, person
     checker.check("audit")
     picture = screenshot_dir() / "staff-audit" / f"{checker.lang}-{page.viewport_size['width']}.png"
     page.screenshot(path=picture, full_page=True)
-    broken = page.evaluate(BROKEN_WORDS)
-    if broken:
-        checker.found.append(f"{checker.label} audit: words broken over two lines in the tables: {broken[:8]}")
     page.goto(f"{origin}/staff/wipe")
     checker.check("emergency wipe")
     page.fill('[name="event_id"]', "not-this-event")
