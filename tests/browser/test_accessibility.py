@@ -120,7 +120,7 @@ def test_participant_pages_have_no_serious_accessibility_violation(
 
 # --- Staff pages ---------------------------------------------------------------------------------------------
 
-WIDE_ENOUGH = 2400
+WIDE_ENOUGH = 2400  # px: wide enough that no staff table scrolls
 STAFF_SCREENS = (("light", {"width": 1280, "height": 800}), ("dark", {"width": 390, "height": 844}))
 # Words of table cells that the browser broke over two lines (between letters, or at a hyphen inside a day).
 BROKEN_WORDS = """() => {
@@ -194,7 +194,8 @@ class StaffChecker(Checker):
             super().record(f"{name} ({len(cut_off)} cells cut by a scrolling region, on a wide screen)", again)
 
     def check(self, name: str) -> None:
-        """axe, then: the page speaks the language asked for, and is no wider than the screen."""
+        """axe, then: the page speaks the language asked for, is no wider than the screen, and breaks no word of
+        its tables over two lines."""
         super().check(name)
         lang, direction = self.page.evaluate("() => [document.documentElement.lang, document.documentElement.dir]")
         if (lang, direction) != (self.lang, "rtl" if self.lang in RIGHT_TO_LEFT else "ltr"):
@@ -244,7 +245,7 @@ def _staff_walk(checker: StaffChecker, origin: str, registration_id: str, person
 def test_staff_pages_have_no_serious_accessibility_violation_and_fit_the_screen(
     browser, axe_source, live_server, demo_instance, lang
 ):
-    # An administrator who also holds identity, contact and needs: one person sees every staff page.
+    # An administrator who also holds identity and needs: one person sees every staff page, and values in a record.
     admin = make_team(demo_instance.path, demo_instance.recovery_words, {"root": ("admin", ["identity", "needs"])})
     registration_id = _staff_instance(demo_instance.path)
     context = browser.new_context(java_script_enabled=True, bypass_csp=True, locale="en-GB")
