@@ -140,3 +140,40 @@ def open_page(client, registration_id: str, reason: str = "checking the visa let
 
 def csrf_from(html: str) -> str:
     return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+
+
+def every_staff_page(app, client, team: Team, language: str) -> dict[str, tuple[object, str]]:
+    """Every staff page, asked for in this language with ?lang=, each with a sentence it must show in it. The
+    client ends logged in as root, an administrator who holds no compartment."""
+    q = f"?lang={language}"
+    register_canary(client, "QZX7LANG93")
+    wrong = {"csrf_token": csrf(client, "/staff/login"), "username": "root", "passphrase": "no", "code": "000000"}
+    refused_login = client.post("/staff/login" + q, data=wrong)
+    login(client, team["root"])
+    record = f"/staff/registrations/{registration_ids(app)[0]}"
+    token = csrf(client)
+    grant = {"grant-csrf_token": token, "grant-compartment": "identity", "grant-username": "ana"}
+    wipe = {"csrf_token": token, "event_id": "another-event", "passphrase": "no", "code": "000000"}
+    return {
+        "login": (client.get("/staff/login" + q), "Staff login"),
+        "login refused": (refused_login, "The username, passphrase or code is not right."),
+        "registrations": (client.get("/staff/" + q), "Export what you hold"),
+        "registrations, unknown status": (
+            client.get(f"/staff/?status=nosuch&lang={language}"),
+            "There is no such status, or it was given twice: choose one from the list.",
+        ),
+        "record": (client.get(record + q), "Why do you need to open this? (kept in the audit log)"),
+        "record opened": (
+            client.post(f"{record}/open{q}", data={"csrf_token": token, "reason": "checking the language"}),
+            "Not yours to see.",
+        ),
+        "grants": (client.get("/staff/grants" + q), "Grant a compartment you hold"),
+        "grant refused": (
+            client.post("/staff/grants" + q, data=grant),
+            "You do not hold this compartment, so you cannot grant it.",
+        ),
+        "audit": (client.get("/staff/audit" + q), "Download the signed log"),
+        "wipe": (client.get("/staff/wipe" + q), "Destroy everything now"),
+        "wipe refused": (client.post("/staff/wipe" + q, data=wipe), "That is not this event's id."),
+        "not found": (client.get("/staff/nowhere" + q), "There is no page at this address."),
+    }

@@ -9,6 +9,7 @@ import pytest
 
 from app.audit import log as audit
 from app.audit.bundle import KIND, verify_audit_bundle
+from app.web.auditor import readable_detail
 from app.web.state import state_of
 from crypto import log_chain
 from offline_bundle import read_bundle
@@ -31,9 +32,32 @@ def test_an_auditor_sees_rules_counts_and_a_verifying_log_but_no_value(app, clie
     assert "The log verifies" in html
     assert "checking the badge name" in html  # the reason given for the opening
     assert "<td>passport_number</td><td>visa</td><td>45 days after approval</td><td>0</td>" in html
-    assert "<td>full_name</td><td>identity</td><td>60 days after the event</td><td>1</td><td>2027-07-07</td>" in html
+    full_name = '<td>full_name</td><td>identity</td><td>60 days after the event</td><td>1</td><td class="nowrap">'
+    assert full_name + "2027-07-07</td>" in html
     assert "<td>submitted</td><td>1</td>" in html
     assert CANARY not in html
+
+
+def test_details_read_as_text_and_keep_every_key_and_value(app, client, team):
+    register_canary(client, CANARY)
+    staff = app.test_client()
+    login(staff, team["ana"])
+    open_page(staff, registration_ids(app)[0], reason="checking the badge name")
+    login(client, team["audrey"])
+    html = client.get("/staff/audit").get_data(as_text=True)
+    assert '<bdi class="line">compartments: contact, identity, needs</bdi>' in html
+    assert '<bdi class="line">role: staff</bdi>' in html  # the staff-add entries
+    assert "{&#34;" not in html and '{"' not in html, "no detail is shown as raw JSON"
+    for stored, lines in {
+        '{"destroyed": 3, "rules": {"60 days after the event": 2, "the event\'s maximum": 1}}': [
+            "destroyed: 3",
+            "rules: (60 days after the event: 2; the event's maximum: 1)",
+        ],
+        '{"compartments": [], "dry run": false, "left": null}': ["compartments: —", "dry run: false", "left: null"],
+        "not JSON at all": ["not JSON at all"],
+        "[1, 2]": ["[1, 2]"],
+    }.items():
+        assert readable_detail(stored) == lines
 
 
 def test_the_page_says_when_the_log_does_not_verify(app, client, team):
@@ -69,7 +93,7 @@ def test_only_auditors_and_admins_see_the_audit_pages(client, team):
 
 
 def _head_code_on(html: str) -> str | None:
-    matched = re.search(r"Head code of the last signed checkpoint[^<]*<code>([^<]+)</code>", html)
+    matched = re.search(r"Head code of the last signed checkpoint[^<]*<code[^>]*>([^<]+)</code>", html)
     return matched.group(1) if matched else None
 
 
@@ -141,4 +165,4 @@ def test_a_before_in_range_pages_back_through_the_log(client, team):
     for query in ("", "before=1", "before=3", "before=007", "before=9223372036854775807"):
         assert client.get(f"/staff/audit?{query}").status_code == 200, query
     html = client.get("/staff/audit?before=3").get_data(as_text=True)
-    assert re.findall(r"<tr><td>(\d+)</td><td>\d{4}-", html) == ["1", "2"]
+    assert re.findall(r"<tr><td>(\d+)</td><td class=\"nowrap\">\d{4}-", html) == ["1", "2"]

@@ -1,4 +1,5 @@
-"""Six languages: every participant string translated, placeholders kept, the choice carried through every page."""
+"""Six languages: every string translated, placeholders kept, the choice carried through every participant page and
+kept for a staff session."""
 
 from __future__ import annotations
 
@@ -28,12 +29,11 @@ from tests.helpers import (
     page_text,
     valid_answers,
 )
+from tests.staff_fixtures import csrf, csrf_from, every_staff_page, login, register_canary, registration_ids
 
 ROOT = Path(__file__).resolve().parents[1]
 TRANSLATIONS = ROOT / "app" / "web" / "translations"
 TRANSLATED = [code for code in LANGUAGES if code != "en"]
-# Staff and auditor strings are marked but catalogued in English only; everything else reaches participants.
-STAFF_SOURCES = re.compile(r"^app/web/(staff[^/]*\.py|auditor\.py|emergency\.py|access\.py|templates/staff/)")
 _PLACEHOLDER = re.compile(r"%(?:\([^)]*\))?[#0 +-]*(?:\d+|\*)?(?:\.\d+)?[diouxXeEfFgGcrsa%]|\{[^{}]*\}")
 
 
@@ -46,10 +46,6 @@ def _source_messages() -> dict[object, set[str]]:
     for filename, _line, msgid, _comments, _context in extract_from_dir(ROOT, method_map, options_map, keywords):
         found.setdefault(msgid, set()).add(filename.replace("\\", "/"))
     return found
-
-
-def _participant_facing(files: set[str]) -> bool:
-    return any(not STAFF_SOURCES.match(name) for name in files)
 
 
 def _catalog(language: str):
@@ -86,12 +82,13 @@ def test_catalogs_hold_exactly_the_strings_the_code_marks():
 
 
 @pytest.mark.parametrize("language", TRANSLATED)
-def test_every_participant_string_is_translated(language):
+def test_every_string_the_code_marks_is_translated(language):
+    """Participant, staff, auditor and emergency pages alike: none is exempt."""
     catalog = _catalog(language)
     untranslated = []
-    for msgid, files in _source_messages().items():
+    for msgid in _source_messages():
         message = catalog.get(msgid)
-        if _participant_facing(files) and (message is None or message.fuzzy or not all(_forms(message))):
+        if message is None or message.fuzzy or not all(_forms(message)):
             untranslated.append(msgid)
     assert not untranslated, f"{language} lacks a translation (or has a fuzzy one) for {untranslated}"
 
@@ -144,6 +141,12 @@ def test_style_mirrors_for_right_to_left():
 
 # --- Pages -------------------------------------------------------------------------------------------------
 
+PARTICIPANT_FOOTER = "This site runs no scripts and sends no email. Your answers are encrypted before they are stored."
+STAFF_FOOTER = (
+    "These pages run no scripts. Each time a record is opened or exported, the audit log keeps who did it and the"
+    " reason they gave."
+)
+
 
 def _in(app, language: str, msgid: str) -> str:
     """The text a page in this language shows for msgid, as it appears in the HTML."""
@@ -153,15 +156,46 @@ def _in(app, language: str, msgid: str) -> str:
     return str(escape(text))
 
 
+def _english_left(html: str, language: str) -> list[str]:
+    """Sentences of the catalog that a page in another language still shows in English: a string that does not
+    go through the catalog, or a translation the compiled catalog lacks."""
+    if language == "en":
+        return []
+    return [
+        message.id
+        for message in _catalog(language)
+        if isinstance(message.id, str)
+        and " " in message.id
+        and "%" not in message.id
+        and message.string != message.id
+        and re.search(rf"(?<!\w){re.escape(str(escape(message.id)))}(?!\w)", html)
+    ]
+
+
+def _speaks(app, name: str, html: str, language: str, msgid: str) -> None:
+    direction = "rtl" if language in RIGHT_TO_LEFT else "ltr"
+    assert f'<html lang="{language}" dir="{direction}">' in html, name
+    assert _in(app, language, msgid) in html, f"{name} in {language} lacks the translation of {msgid!r}"
+    assert not _english_left(html, language), f"{name} in {language} shows {_english_left(html, language)}"
+
+
 @pytest.mark.parametrize("language", list(LANGUAGES))
 def test_every_participant_page_speaks_the_chosen_language_within_budget(app, client, language):
-    direction = "rtl" if language in RIGHT_TO_LEFT else "ltr"
     for name, (response, msgid) in every_participant_page(app, client, language).items():
-        html = page_text(response)
-        assert f'<html lang="{language}" dir="{direction}">' in html, name
-        assert _in(app, language, msgid) in html, f"{name} in {language} lacks the translation of {msgid!r}"
+        _speaks(app, name, page_text(response), language, msgid)
+        assert _in(app, language, PARTICIPANT_FOOTER) in page_text(response), name
         size = len(response.get_data())
         assert size <= PAGE_BUDGET_BYTES, f"{name} in {language} is {size} bytes, over {PAGE_BUDGET_BYTES}"
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_every_staff_page_speaks_the_language_asked_for_with_the_staff_footer(app, client, team, language):
+    # No page budget here: a list of 50 registrations is larger than a participant page, and is read on a laptop.
+    for name, (response, msgid) in every_staff_page(app, client, team, language).items():
+        html = page_text(response)
+        _speaks(app, name, html, language, msgid)
+        assert _in(app, language, STAFF_FOOTER) in html, f"{name} in {language} lacks the staff footer"
+        assert _in(app, language, PARTICIPANT_FOOTER) not in html, f"{name} carries the participant footer"
 
 
 def _links_and_actions(html: str) -> list[str]:
@@ -240,10 +274,66 @@ def test_accept_language_sets_the_default_and_lang_overrides_it(client):
     assert '<html lang="en" dir="ltr">' in page_text(client.get("/", headers={"Accept-Language": "tlh"}))
 
 
-def test_staff_pages_stay_in_english_until_their_catalog_exists(client):
-    html = page_text(client.get("/staff/login?lang=ar", headers={"Accept-Language": "fa"}))
-    assert '<html lang="en" dir="ltr">' in html
-    assert "hreflang" not in html, "no language links offer what the staff pages cannot show"
+def _form_action(html: str) -> str:
+    return re.search(r'<form method="post" action="([^"]+)"', html).group(1).replace("&amp;", "&")
+
+
+def test_before_login_a_staff_page_speaks_what_is_asked_then_what_the_browser_prefers(client):
+    assert '<html lang="ar" dir="rtl">' in page_text(client.get("/staff/login", headers={"Accept-Language": "ar"}))
+    assert '<html lang="ru" dir="ltr">' in page_text(
+        client.get("/staff/login?lang=ru", headers={"Accept-Language": "ar"})
+    )
+    # A staff page asked for in a language, before login, sends to a login page in that language.
+    assert client.get("/staff/audit?lang=es").headers["Location"].endswith("/staff/login?lang=es")
+    assert client.get("/audit?lang=fr").headers["Location"].endswith("/staff/audit?lang=fr")
+
+
+def test_the_login_form_carries_the_language_into_the_session_it_starts(client, team):
+    browser = {"Accept-Language": "es"}
+    page = page_text(client.get("/staff/login?lang=fa", headers=browser))
+    assert '<html lang="fa" dir="rtl">' in page and _form_action(page) == "/staff/login?lang=fa"
+    root = team["root"]
+    answers = {"csrf_token": csrf_from(page), "username": root.username, "passphrase": root.passphrase}
+    refused = page_text(client.post(_form_action(page), data={**answers, "code": "000000"}, headers=browser))
+    assert '<html lang="fa" dir="rtl">' in refused and _form_action(refused) == "/staff/login?lang=fa"
+    home = client.post(_form_action(refused), data={**answers, "code": root.code()}, headers=browser)
+    assert home.status_code == 303
+    for path in (home.headers["Location"], "/staff/grants", "/staff/audit", "/staff/wipe"):
+        assert '<html lang="fa" dir="rtl">' in page_text(client.get(path, headers=browser)), path
+
+
+def test_a_language_asked_for_on_a_staff_page_is_kept_for_the_session_only(app, client, team):
+    register_canary(client, "QZX7KEPT93")
+    login(client, team["root"])  # the browser asks for no language: English
+    assert '<html lang="en" dir="ltr">' in page_text(client.get("/staff/"))
+    assert '<html lang="ru" dir="ltr">' in page_text(client.get("/staff/grants?lang=ru"))
+    record = f"/staff/registrations/{registration_ids(app)[0]}"
+    for path in ("/staff/", record, "/staff/audit", "/staff/wipe", "/staff/nowhere"):
+        html = page_text(client.get(path, headers={"Accept-Language": "fa"}))
+        assert '<html lang="ru" dir="ltr">' in html, f"{path} forgot the language of the session"
+    opened = client.post(f"{record}/open", data={"csrf_token": csrf(client), "reason": "checking the language"})
+    assert '<html lang="ru" dir="ltr">' in page_text(opened)
+    # Another person's session, and a participant's page, keep their own language.
+    other = app.test_client()
+    login(other, team["audrey"])
+    assert '<html lang="en" dir="ltr">' in page_text(other.get("/staff/audit"))
+    assert '<html lang="en" dir="ltr">' in page_text(client.get("/"))
+    # Logging out lands on a login page still in Russian; the next session starts in the language of its login.
+    logged_out = client.post("/staff/logout", data={"csrf_token": csrf(client)}, follow_redirects=True)
+    assert '<html lang="ru" dir="ltr">' in page_text(logged_out)
+    login(client, team["root"])  # through /staff/login, in English
+    assert '<html lang="en" dir="ltr">' in page_text(client.get("/staff/"))
+
+
+def test_staff_language_links_keep_the_page_its_filters_and_the_form_it_came_from(app, client, team):
+    register_canary(client, "QZX7LINK93")
+    login(client, team["root"])
+    listed = page_text(client.get("/staff/?status=submitted&sort=day&lang=es"))
+    assert 'href="?status=submitted&amp;sort=day&amp;lang=fa" lang="fa" hreflang="fa"' in listed
+    record = f"/staff/registrations/{registration_ids(app)[0]}"
+    opened = page_text(client.post(f"{record}/open", data={"csrf_token": csrf(client), "reason": "checking links"}))
+    # A page that can only be posted links to the page its form is on, not to one that refuses a GET.
+    assert f'href="{record}?lang=ar" lang="ar" hreflang="ar"' in opened
 
 
 @pytest.mark.parametrize(

@@ -37,6 +37,7 @@ class StaffSession:
     keys: HeldKeys = field(repr=False)
     started: float = 0.0
     last_seen: float = 0.0
+    language: str = ""  # the page language chosen at login or since: held here, so no cookie carries it
     # What this reader has opened with a logged reason and not closed: one record (its id and the reason), and
     # a review queue. Both stay open across pages until closed, replaced by the next opening, or the session ends.
     open_record: tuple[str, str] | None = None

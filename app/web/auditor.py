@@ -9,15 +9,18 @@ import json
 import re
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask_babel import ngettext
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.audit import log as audit
 from app.audit.bundle import export_log
+from app.events.definition import Field
 from app.registrations import retention
 from app.staff.sessions import StaffSession
 from app.web import state
 from app.web.access import staff_required
 from app.web.forms import GatehouseForm
+from app.web.languages import asked_language
 from app.web.staff_forms import LogoutForm
 
 bp = Blueprint("auditor", __name__)
@@ -33,7 +36,7 @@ class ExportForm(GatehouseForm):
 
 @bp.get("/audit")
 def short_address() -> BaseResponse:
-    return redirect(url_for("auditor.overview"))
+    return redirect(url_for("auditor.overview", lang=asked_language()))
 
 
 @bp.get("/staff/audit")
@@ -60,8 +63,39 @@ def overview(session: StaffSession) -> str:
         log_day=audit.current_day(connection),
         system_day=instance.clock.today(),
         entries=entries,
-        detail=lambda text: json.loads(text),
+        detail=readable_detail,
+        rule=rule_text,
     )
+
+
+def rule_text(field: Field) -> str:
+    """A field's own retention rule, in the reader's language (the log names it in English)."""
+    days = field.retention.days
+    if field.retention.after == "approval":
+        return ngettext("%(num)d day after approval", "%(num)d days after approval", days)
+    return ngettext("%(num)d day after the event", "%(num)d days after the event", days)
+
+
+def readable_detail(stored: str) -> list[str]:
+    """A log entry's details as lines a person reads, "key: value", lists joined by commas and pairs within a
+    value in brackets. Every key and value stored is shown; what is not a JSON object is shown as stored."""
+    try:
+        detail = json.loads(stored)
+    except ValueError:
+        return [stored]
+    if not isinstance(detail, dict):
+        return [stored]
+    return [f"{key}: {_readable(value)}" for key, value in detail.items()]
+
+
+def _readable(value: object) -> str:
+    if isinstance(value, dict):
+        return "(" + "; ".join(f"{key}: {_readable(inner)}" for key, inner in value.items()) + ")"
+    if isinstance(value, list):
+        return ", ".join(_readable(item) for item in value) or "—"
+    if isinstance(value, str):
+        return value
+    return json.dumps(value)  # numbers, true, false, null: as stored
 
 
 def _entry_number(given: list[str]) -> int | None:

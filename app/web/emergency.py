@@ -47,7 +47,23 @@ def wipe_page(session: StaffSession) -> tuple[str, int] | tuple[str, int, dict[s
     state.close_request_connection()
     web.close()
     report = wipe.wipe(instance, actor=session.username, confirm=instance.event.id)
-    return render_template("staff/wiped.html", report=report, event_id=instance.event.id)
+    words = destroyed_words()
+    return render_template(
+        "staff/wiped.html", report=report, event_id=instance.event.id, destroyed=lambda what: words.get(what, what)
+    )
+
+
+def destroyed_words() -> dict[str, str]:
+    """Each line of the wipe's report (app.instance.wipe.DESTROYED names them in English) in the reader's language."""
+    return {
+        "encrypted values": _("encrypted values"),
+        "sealed data keys": _("sealed data keys"),
+        "compartment keys sealed to staff": _("compartment keys sealed to staff"),
+        "compartment keys sealed to the recovery key": _("compartment keys sealed to the recovery key"),
+        "instance keys (log signing, bundles)": _("instance keys (log signing, bundles)"),
+        "registrations (pseudonyms and codename look-ups)": _("registrations (pseudonyms and codename look-ups)"),
+        "invitation codes": _("invitation codes"),
+    }
 
 
 def _page(session: StaffSession, form: WipeForm, code: int) -> tuple[str, int]:

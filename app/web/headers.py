@@ -11,6 +11,7 @@ from flask import Flask, Response, request
 from markupsafe import Markup
 from werkzeug.urls import iri_to_uri
 
+from app.web import access
 from app.web.state import state
 
 # The pages' only styles, inlined so that a page loads in one request, and allowed by their hashes. Staff and
@@ -39,11 +40,6 @@ def _policy(*styles: str) -> str:
 
 CONTENT_SECURITY_POLICY = _policy(INLINE_STYLE)
 STAFF_CONTENT_SECURITY_POLICY = _policy(INLINE_STYLE, STAFF_STYLE)
-
-
-def is_staff_page() -> bool:
-    """Staff, auditor and emergency pages all live under /staff, where the staff cookie is sent."""
-    return request.path == "/staff" or request.path.startswith("/staff/")
 
 
 SECURITY_HEADERS = {
@@ -84,7 +80,7 @@ def _relative_location(location: str) -> str:
 
 def set_security_headers(response: Response) -> Response:
     response.headers.update(SECURITY_HEADERS)
-    if is_staff_page():
+    if access.is_staff_page():
         response.headers["Content-Security-Policy"] = STAFF_CONTENT_SECURITY_POLICY
     response.headers.pop("Server", None)
     onion_location = _onion_location()
@@ -98,4 +94,4 @@ def set_security_headers(response: Response) -> Response:
 def init_app(app: Flask) -> None:
     app.after_request(set_security_headers)
     app.jinja_env.globals["inline_style"] = INLINE_STYLE
-    app.context_processor(lambda: {"staff_style": STAFF_STYLE if is_staff_page() else None})
+    app.context_processor(lambda: {"staff_style": STAFF_STYLE if access.is_staff_page() else None})

@@ -1,51 +1,82 @@
-"""The participant's language: chosen with ?lang=, else from Accept-Language; and its direction."""
+"""The page's language and direction: ?lang=, else (staff) the one kept in the session, else Accept-Language."""
 
 from __future__ import annotations
 
-from flask import Flask, request, url_for
+from urllib.parse import urlencode
+
+from flask import Flask, current_app, request, url_for
 from flask_babel import Babel, get_locale
+from werkzeug.exceptions import HTTPException
 
-# Language codes with their names in their own language, as shown in the language links.
-LANGUAGES = {
-    "en": "English",
-    "es": "Español",
-    "fr": "Français",
-    "ru": "Русский",
-    "ar": "العربية",
-    "fa": "فارسی",
-}
-# Staff and auditor strings are marked for translation but catalogued in English only so far:
-# a staff page never comes out half in one language and half in another.
-STAFF_LANGUAGES = {"en": "English"}
-STAFF_BLUEPRINTS = frozenset({"staff", "counts"})
-RIGHT_TO_LEFT = frozenset({"ar", "fa", "he", "ur"})
-DEFAULT_LANGUAGE = "en"
+from app.staff.sessions import StaffSession
+from app.web import access, state
+from app.web.languages import DEFAULT_LANGUAGE, LANGUAGES, RIGHT_TO_LEFT, asked_language
 
-
-def _offered() -> dict[str, str]:
-    return STAFF_LANGUAGES if request.blueprint in STAFF_BLUEPRINTS else LANGUAGES
+__all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "RIGHT_TO_LEFT", "current_language", "init_app", "select_language"]
 
 
 def select_language() -> str:
-    offered = _offered()
-    requested = request.args.get("lang", "")
-    if requested in offered:
-        return requested
-    return request.accept_languages.best_match(offered) or DEFAULT_LANGUAGE
+    asked = asked_language()
+    if asked:
+        return asked
+    session = _staff_session()
+    if session is not None and session.language in LANGUAGES:
+        return session.language
+    return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
+
+
+def _staff_session() -> StaffSession | None:
+    """The session of a staff page's request; None elsewhere, before set-up and once the service is closed."""
+    web = state.state()
+    if not access.is_staff_page() or web.instance is None or web.closed:
+        return None
+    return access.current_session()
+
+
+def _settle_staff_language() -> None:
+    """On a staff page, keep a ?lang= in the session for the pages that follow, and fix this request's language
+    now, while the session lives: a logout or a wipe ends it before the page is drawn."""
+    if not access.is_staff_page():
+        return
+    session, asked = _staff_session(), asked_language()
+    if session is not None and asked:
+        session.language = asked
+    get_locale()
 
 
 def current_language() -> str:
     return str(get_locale() or DEFAULT_LANGUAGE)
 
 
-def language_links() -> list[tuple[str, str, str]]:
-    """(code, own name, address) of each language: this same page where it can be fetched again, else the start."""
+def _this_page_again() -> str | None:
+    """The path that shows this page again with a GET: the page itself, or, after a staff form that can only be
+    posted (/staff/registrations/ID/open), the page the form is on. None where there is none."""
     rule = request.url_rule
-    same_page = rule is not None and "GET" in (rule.methods or ())
-    return [
-        (code, name, f"?lang={code}" if same_page else url_for("participant.index", lang=code))
-        for code, name in _offered().items()
-    ]
+    if rule is not None and "GET" in (rule.methods or ()):
+        return request.path
+    if rule is None or not access.is_staff_page():
+        return None
+    parent = request.path.rsplit("/", 1)[0]
+    try:
+        current_app.url_map.bind("").match(parent, method="GET")
+    except HTTPException:  # no such page, or not one to GET
+        return None
+    return parent
+
+
+def language_links() -> list[tuple[str, str, str]]:
+    """(code, own name, address) of each language: this same page, with the rest of its query, where it can be
+    fetched again; else the start page (a participant's) or the login page (staff's)."""
+    again = _this_page_again()
+    links = []
+    for code, name in LANGUAGES.items():
+        if again is None:
+            address = url_for("staff.login" if access.is_staff_page() else "participant.index", lang=code)
+        else:
+            query = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
+            address = ("" if again == request.path else again) + "?" + urlencode([*query, ("lang", code)])
+        links.append((code, name, address))
+    return links
 
 
 def _template_context() -> dict[str, object]:
@@ -54,9 +85,11 @@ def _template_context() -> dict[str, object]:
         "lang": language,
         "dir": "rtl" if language in RIGHT_TO_LEFT else "ltr",
         "language_links": language_links,
+        "staff_page": access.is_staff_page(),
     }
 
 
 def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_language, default_locale=DEFAULT_LANGUAGE)
+    app.before_request(_settle_staff_language)
     app.context_processor(_template_context)

@@ -19,6 +19,7 @@ from app.staff.sessions import StaffSession
 from app.web import staff_login, state
 from app.web.access import COOKIE, staff_required
 from app.web.cookies import cookie_is_secure
+from app.web.i18n import current_language
 from app.web.staff_forms import DecisionForm, DestroyForm, GrantForm, LoginForm, LogoutForm, ReasonForm, RevokeForm
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -52,7 +53,8 @@ def login() -> Page | PageWithHeaders | BaseResponse:
         if logged_in.staff_key
         else {}
     )
-    token = web.sessions.start(StaffSession(member.id, member.username, member.role, keys))
+    # The language the login page was shown in (its form posts with ?lang=) stays with the session.
+    token = web.sessions.start(StaffSession(member.id, member.username, member.role, keys, language=current_language()))
     home = "auditor.overview" if member.role == "auditor" else "staff.registrations"
     response = redirect(url_for(home), code=303)
     response.set_cookie(COOKIE, token, path="/staff", httponly=True, samesite="Strict", secure=cookie_is_secure())
@@ -66,7 +68,7 @@ def logout() -> BaseResponse:
     if not LogoutForm().validate_on_submit():
         abort(400)
     state.state().sessions.end(request.cookies.get(COOKIE))
-    response = redirect(url_for("staff.login"), code=303)
+    response = redirect(url_for("staff.login", lang=current_language()), code=303)
     response.delete_cookie(COOKIE, path="/staff", httponly=True, samesite="Strict", secure=cookie_is_secure())
     return response
 
@@ -118,6 +120,7 @@ LISTING_REFUSALS = {
 }
 
 
+@bp.app_template_global()
 def status_word(status: str) -> str:
     """A status as staff read it, through the catalog."""
     words = {

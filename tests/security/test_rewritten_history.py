@@ -29,7 +29,7 @@ Rows = list[list[object]]  # (seq, day, actor, action, subject, detail, reason),
 def _head_code_on_the_page(client) -> str:
     """The code an auditor copies on paper from the auditor page."""
     html = client.get("/staff/audit").get_data(as_text=True)
-    matched = re.search(r"Head code of the last signed checkpoint[^<]*<code>([^<]+)</code>", html)
+    matched = re.search(r"Head code of the last signed checkpoint[^<]*<code[^>]*>([^<]+)</code>", html)
     assert matched, "the auditor page shows no head code"
     return matched.group(1)
 
