@@ -330,7 +330,10 @@ def test_the_page_is_for_staff_and_administrators(app, client, team):
     assert "in needs, and nothing else" in _text(page)
 
 
-def test_the_page_stays_in_english_like_the_other_staff_pages_until_their_catalog_exists(app, client, team):
+@pytest.mark.parametrize(
+    ("language", "direction", "heading"), [("es", "ltr", "Recuentos"), ("fa", "rtl", "شمارش\u200cها")]
+)
+def test_the_page_speaks_the_language_asked_like_the_other_staff_pages(app, client, team, language, direction, heading):
     login(client, team["otto"])
-    html = page_text(client.get("/staff/counts?lang=es", headers={"Accept-Language": "fa"}))
-    assert '<html lang="en" dir="ltr">' in html and "hreflang" not in html
+    html = page_text(client.get(f"/staff/counts?lang={language}", headers={"Accept-Language": "ru"}))
+    assert f'<html lang="{language}" dir="{direction}">' in html and f"<h1>{heading}</h1>" in html
