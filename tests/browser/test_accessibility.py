@@ -209,7 +209,7 @@ class StaffChecker(Checker):
 
 
 def _staff_walk(checker: StaffChecker, origin: str, registration_id: str, person, log_in: bool) -> None:
-    """Login, list, a record opened with a reason, grants, the audit page, the wipe page and its refusal; the
+    """Login, list, a record opened with a reason (then closed), grants, the audit page, the wipe page and its refusal; the
     language is asked for once, on the login page, and every later page keeps it."""
     page = checker.page
     page.goto(f"{origin}/staff/login?lang={checker.lang}")
@@ -226,6 +226,7 @@ def _staff_walk(checker: StaffChecker, origin: str, registration_id: str, person
     page.fill('[name="reason"]', "checking the access needs before the venue visit")
     page.click('form[action$="/open"] button[type="submit"]')
     checker.check("record, opened with a reason")
+    page.click("#close-record")  # it would stay open for the rest of the session
     page.goto(f"{origin}/staff/grants")
     checker.check("grants")
     page.goto(f"{origin}/staff/audit")
