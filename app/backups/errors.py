@@ -22,8 +22,11 @@ class FolderHoldsInstance(BackupError):
 class WrongRecoveryWords(BackupError):
     def __init__(self, why: str = "") -> None:
         super().__init__(
-            (f"those are not recovery words: {why}. " if why else "")
-            + "Only this event's 24 recovery words open its backup. Nothing was written."
+            f"those are not recovery words: {why}. Only this event's 24 recovery words open its backup."
+            " Nothing was written."
+            if why
+            else "these recovery words do not open this backup: only this event's 24 recovery words do (or the"
+            " start of the file is damaged). Nothing was written."
         )
 
 

@@ -32,7 +32,7 @@ from app.registrations import destroyed, retention
 from app.registrations.destroyed import Destroyed
 from app.storage import db
 from app.storage.connection import Connection
-from offline_bundle import BundleError, NotForThisKey, UnknownSigner, WrongKind, read_bundle
+from offline_bundle import BundleDamaged, BundleError, NotForThisKey, UnknownSigner, WrongKind, read_bundle
 
 ACTOR = "cli"
 # Rows that are part of one registration, by the column that names it: not written back once it was destroyed.
@@ -107,6 +107,11 @@ def open_backup(part: bytes, recovery_words: str, signer: bytes | None) -> Opene
     except WrongKind as error:
         raise BackupUnreadable(
             f"this file is not a backup: it is a {error.found!r} bundle. Nothing was written."
+        ) from None
+    except BundleDamaged:
+        raise BackupUnreadable(
+            "the backup is damaged (a byte changed, or the file is cut short): use another copy, or another backup."
+            " Nothing was written."
         ) from None
     except BundleError as error:
         raise BackupUnreadable(f"the backup cannot be used: {error} Nothing was written.") from None
