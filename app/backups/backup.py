@@ -53,8 +53,41 @@ class Backup:
         return hashlib.sha256(self.part).hexdigest()
 
 
+@dataclass(frozen=True)
+class Contents:
+    """What a backup bundle carries, before it is sealed: its header and records, and the two keys that seal it."""
+
+    header: dict[str, str | int]
+    records: list[bytes]
+    signing_key: SigningKey
+    recovery_public_key: bytes
+    rows: dict[str, int]  # table -> rows
+
+
 def make_backup(connection: Connection, instance: Instance) -> Backup:
-    """Purge what is due today, sign the log's head, then take every table in one read transaction."""
+    """Purge what is due today, sign the log's head, then take every table in one read transaction and seal it."""
+    contents = backup_contents(connection, instance)
+    [part] = write_bundle(
+        KIND,
+        contents.header,
+        contents.records,
+        signing_key=contents.signing_key,
+        recipient=contents.recovery_public_key,
+    )
+    first_due = str(contents.header["first_due"])
+    return Backup(
+        part,
+        instance.event.id,
+        datetime.date.fromisoformat(str(contents.header["taken"])),
+        None if first_due == "none" else datetime.date.fromisoformat(first_due),
+        contents.rows["registrations"],
+        contents.rows["audit_log"],
+        bytes(contents.signing_key.verify_key),
+    )
+
+
+def backup_contents(connection: Connection, instance: Instance) -> Contents:
+    """The header and records of a backup taken now (the test vectors seal them with fixed randomness)."""
     event = instance.event
     today = retention.purge_day(connection)
     retention.purge(connection, event, today)  # a backup never holds a value already due
@@ -88,11 +121,12 @@ def make_backup(connection: Connection, instance: Instance) -> Backup:
         "first_due": first_due.isoformat() if first_due is not None else "none",
         "format": FORMAT,
     }
-    signer = SigningKey(signing_key)
-    [part] = write_bundle(KIND, header, [_json(document), *rows], signing_key=signer, recipient=recovery_public_key)
-    counts = {table.name: table.rows for table in carried}
-    return Backup(
-        part, event.id, today, first_due, counts["registrations"], counts["audit_log"], bytes(signer.verify_key)
+    return Contents(
+        header,
+        [_json(document), *rows],
+        SigningKey(signing_key),
+        recovery_public_key,
+        {table.name: table.rows for table in carried},
     )
 
 
