@@ -13,8 +13,11 @@ from __future__ import annotations
 import datetime
 from pathlib import Path
 
+import pytest
+
 import crypto
 from app.backups.backup import write_backup
+from app.backups.errors import WrongRecoveryWords
 from app.backups.restore import RestoreReport, open_backup, restore, with_withdrawal_records
 from app.backups.withdrawals import export_record
 from app.instance.folder import SECRET_FILE, open_instance, opened
@@ -138,3 +141,24 @@ def test_a_restore_with_the_record_brings_back_nothing_purged_after_a_decision_m
     pages, values, ids = _everything_readable(tmp_path / "restored", words)
     assert rejected not in ids and "QZX7WAITING93" in values and "QZX7REJECTED93" not in values
     assert _still_on_disk(doomed, pages) == []
+
+
+def test_a_stolen_backup_without_the_recovery_words_holds_no_readable_byte(tmp_path):
+    """A backup file taken from wherever backups are kept: without the words it opens to nothing, and not one
+    16-byte stretch of what it carries (ciphertexts, sealed keys, pseudonyms, the event, the staff) is in it."""
+    clock = SetClock(BEFORE_THE_EVENT)
+    instance, words = new_instance(tmp_path / "instance")
+    with opened(instance.path, clock) as (live, connection):
+        for number in range(3):
+            register_one(connection, live, full_name=f"QZX7STOLEN{number}93")
+        write_backup(connection, live, tmp_path / "b.ghb")
+        pseudonyms = [row[0].encode() for row in connection.execute("SELECT pseudonym FROM registrations")]
+        signing_key = connection.execute("SELECT private_key FROM instance_keys WHERE purpose = 'signing'").fetchone()
+    stolen = (tmp_path / "b.ghb").read_bytes()
+    assert _still_on_disk([*_sealed(instance.path, "1"), signing_key[0]], stolen) == []
+    names = [*pseudonyms, instance.event.id.encode(), b"QZX7STOLEN", b"full_name", b"identity"]
+    assert [name for name in names if name in stolen] == []
+    another_events_words = new_instance(tmp_path / "other")[1]
+    with pytest.raises(WrongRecoveryWords):
+        open_backup(stolen, " ".join(another_events_words), signer=None)
+    assert open_backup(stolen, " ".join(words), signer=None).event.id == instance.event.id, "the words open it"
