@@ -63,6 +63,7 @@ class OpenedBackup:
 @dataclass
 class RestoreReport:
     event_id: str
+    signer: bytes  # the key that signed the backup: shown to whoever restored it --unverified
     taken: str
     registrations: int
     staff: int
@@ -72,6 +73,22 @@ class RestoreReport:
     values_destroyed_since: int
     purge: retention.PurgeReport
     log_verifies: bool
+
+
+def restore_backup(
+    part: bytes,
+    recovery_words: str,
+    target: Path,
+    *,
+    signer: bytes | None,
+    records: Sequence[tuple[str, list[bytes]]] = (),
+    clock: Clock = SYSTEM_CLOCK,
+) -> RestoreReport:
+    """The whole restore: every check (the folder, the words, the backup, each withdrawal record), then the build.
+    ``signer`` None accepts any signer (the person said --unverified); ``records`` are (name, parts)."""
+    check_target(target)
+    backup = with_withdrawal_records(open_backup(part, recovery_words, signer), records)
+    return restore(backup, target, clock)
 
 
 def check_target(path: Path) -> Path:
@@ -198,6 +215,7 @@ def _build(connection: Connection, backup: OpenedBackup) -> RestoreReport:
 
     return RestoreReport(
         event.id,
+        backup.signer,
         backup.taken,
         count("registrations"),
         count("staff"),

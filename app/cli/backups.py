@@ -48,10 +48,10 @@ def backup_command(
         raise click.UsageError("say where: --out FILE, --into FOLDER, or --withdrawals-out FILE")
     with opened(instance_dir) as (instance, connection):
         if out_file is not None:
-            _made(write_backup(connection, instance, out_file), out_file, instance_dir)
+            _made(write_backup(connection, instance, out_file), out_file)
         if folder is not None:
             made, path, deleted = backup_into(connection, instance, folder, keep)
-            _made(made, path, instance_dir)
+            _made(made, path)
             for gone in deleted:
                 why = "its first due day has come" if gone.is_due(made.taken) else f"beyond the newest {keep}"
                 click.echo(f"Deleted {gone.path.name}: {why}.")
@@ -63,7 +63,7 @@ def backup_command(
             )
 
 
-def _made(made: Backup, path: Path, instance_dir: Path) -> None:
+def _made(made: Backup, path: Path) -> None:
     due = made.first_due.isoformat() if made.first_due else "never (it holds no personal value)"
     click.echo(
         f"Wrote the backup of {made.event_id} taken {made.taken.isoformat()} to {path}:"
@@ -107,12 +107,11 @@ def restore_command(
     target = restoring.check_target(instance_dir)  # refused before the words are asked
     part, *_ = read_parts([backup_file])
     withdrawal_parts = [(str(path), read_parts([path])) for path in records]
-    backup = restoring.open_backup(part, ask_secret("Recovery words"), signer)
-    backup = restoring.with_withdrawal_records(backup, withdrawal_parts)
-    report = restoring.restore(backup, target)
+    words = ask_secret("Recovery words")
+    report = restoring.restore_backup(part, words, target, signer=signer, records=withdrawal_parts)
     if signer is None:
         click.echo(
-            f"WARNING: --unverified: the backup was signed with the key {audit.public_key_text(backup.signer)};"
+            f"WARNING: --unverified: the backup was signed with the key {audit.public_key_text(report.signer)};"
             " compare it with the one you kept.",
             err=True,
         )
