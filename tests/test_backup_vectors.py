@@ -14,7 +14,8 @@ from nacl.public import PrivateKey
 from nacl.signing import SigningKey
 
 from app.backups import tables
-from app.backups.restore import open_backup, restore, with_withdrawal_records
+from app.backups.opening import open_backup, with_withdrawal_records
+from app.backups.restore import restore
 from app.instance.folder import opened
 from offline_bundle import read_bundle
 from offline_bundle.bundle import _write

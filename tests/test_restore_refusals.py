@@ -11,7 +11,8 @@ from nacl.signing import SigningKey
 
 from app.backups.backup import write_backup
 from app.backups.errors import BackupError, WrongRecoveryWords
-from app.backups.restore import open_backup, restore, with_withdrawal_records
+from app.backups.opening import open_backup, with_withdrawal_records
+from app.backups.restore import restore
 from app.backups.withdrawals import KIND, export_record
 from app.events.definition import demo_event_source
 from app.instance.folder import opened

@@ -18,7 +18,8 @@ import pytest
 import crypto
 from app.backups.backup import write_backup
 from app.backups.errors import WrongRecoveryWords
-from app.backups.restore import RestoreReport, open_backup, restore, with_withdrawal_records
+from app.backups.opening import open_backup, with_withdrawal_records
+from app.backups.restore import RestoreReport, restore
 from app.backups.withdrawals import export_record
 from app.instance.folder import SECRET_FILE, open_instance, opened
 from app.keys import keyring
