@@ -14,11 +14,12 @@ from app.audit import log as audit
 from app.backups import rotation
 from app.backups.backup import backup_into, first_due_day, write_backup
 from app.backups.errors import BackupError
+from app.backups.withdrawals import export_record
 from app.events.definition import demo_event_source
 from app.instance import wipe
 from app.instance.folder import SECRET_FILE, open_instance, opened
 from app.instance.setup import create_instance
-from app.registrations.lifecycle import decide, find_by_codename
+from app.registrations.lifecycle import decide, find_by_codename, find_by_id, withdraw
 from app.serving.maintenance import run_daily
 from app.web.application import create_app
 from tests.helpers import SetClock, codename_on, hidden_fields, page_text, valid_answers
@@ -170,3 +171,17 @@ def test_backup_refuses_keep_0_and_a_missing_folder_in_one_sentence(demo_instanc
             backup_into(connection, instance, tmp_path, keep=0)
         with pytest.raises(BackupError, match="there is no folder"):
             backup_into(connection, instance, tmp_path / "missing", keep=1)
+
+
+def test_the_withdrawal_record_replaces_an_older_one_of_this_instance_and_never_another_file(tmp_path):
+    create_instance(tmp_path / "instance", demo_event_source())
+    record = tmp_path / "withdrawals.ghb"
+    with opened(tmp_path / "instance") as (instance, connection):
+        assert export_record(connection, instance.event.id, record) == 0
+        withdraw(connection, find_by_id(connection, register_one(connection, instance)))
+        assert export_record(connection, instance.event.id, record) == 1, "the newer record replaced the older"
+        (tmp_path / "notes.txt").write_text("mine")
+        with pytest.raises(BackupError, match="not this instance's withdrawal record: not overwritten"):
+            export_record(connection, instance.event.id, tmp_path / "notes.txt")
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["instance", "notes.txt", "withdrawals.ghb"]

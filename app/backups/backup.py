@@ -132,6 +132,8 @@ def backup_contents(connection: Connection, instance: Instance) -> Contents:
 
 def write_backup(connection: Connection, instance: Instance, out: Path) -> Backup:
     """A backup to the file ``out`` (never over an existing file), logged once written."""
+    if out.exists() or out.is_symlink():
+        raise BackupError(f"{out} exists already: not overwritten. Choose another name or move it away.")
     backup = make_backup(connection, instance)
     write_parts(out, [backup.part])
     _log(connection, backup)

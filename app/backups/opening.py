@@ -7,6 +7,7 @@ it; every row must decode. Each withdrawal record must be signed by that same in
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Callable, Sequence
@@ -77,8 +78,8 @@ def open_backup(part: bytes, recovery_words: str, signer: bytes | None) -> Opene
         return _read(bundle.header, bundle.records, bundle.signer.verify_key, part, bytes(recovery_key.public_key))
     except (ValueError, KeyError, TypeError, IndexError, EventDefinitionError):
         raise BackupUnreadable(
-            "the backup is signed and opens, but its contents are not a backup this Gatehouse can restore."
-            " Nothing was written."
+            "the backup is signed and opens, but this Gatehouse cannot restore what it holds (a newer version made"
+            " it, or it is malformed). Nothing was written."
         ) from None
 
 
@@ -89,7 +90,7 @@ def with_withdrawal_records(backup: OpenedBackup, records: Sequence[tuple[str, l
         for name, parts in records
         for item in withdrawals.read_record(parts, event_id=backup.event.id, signer=backup.signer, name=name)
     ]
-    return OpenedBackup(**{**vars(backup), "destroyed_ids": ids})
+    return dataclasses.replace(backup, destroyed_ids=ids)
 
 
 def _read(

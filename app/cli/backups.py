@@ -64,20 +64,20 @@ def backup_command(
 
 
 def _made(made: Backup, path: Path) -> None:
-    due = made.first_due.isoformat() if made.first_due else "never (it holds no personal value)"
     click.echo(
         f"Wrote the backup of {made.event_id} taken {made.taken.isoformat()} to {path}:"
         f" {made.registrations} registrations, {made.log_entries} log entries. SHA-256 {made.sha256}."
     )
-    click.echo(
-        f"First due for destruction: {due}. Delete it by then (`--into` does). Only the event's recovery words"
-        " open it. To restore it on a new machine:"
-    )
+    if made.first_due is None:
+        click.echo("It holds no personal value, so nothing in it is ever due for destruction.")
+    else:
+        click.echo(f"First due for destruction on {made.first_due.isoformat()}: delete it by then (--into does).")
+    click.echo("Only the event's recovery words open it. To restore it on a new machine:")
     click.echo(
         f"  gatehouse restore {path.name} --instance NEW-FOLDER --signer {audit.public_key_text(made.signer)}"
         " --withdrawals LATEST-RECORD"
     )
-    click.echo("Keep the --signer key apart from the backups: it shows that a backup is this instance's.")
+    click.echo("Keep that --signer key with the recovery words: it shows that a backup is this instance's.")
 
 
 @click.command("restore")
