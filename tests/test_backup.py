@@ -14,17 +14,21 @@ from app.audit import log as audit
 from app.backups import rotation
 from app.backups.backup import backup_into, first_due_day, write_backup
 from app.backups.errors import BackupError
+from app.backups.restore import restore_backup
 from app.backups.withdrawals import export_record
 from app.events.definition import demo_event_source
 from app.instance import wipe
 from app.instance.folder import SECRET_FILE, open_instance, opened
 from app.instance.setup import create_instance
+from app.kits.sync import import_from_kit
 from app.registrations.lifecycle import decide, find_by_codename, find_by_id, withdraw
 from app.serving.maintenance import run_daily
 from app.web.application import create_app
 from tests.helpers import SetClock, codename_on, hidden_fields, page_text, valid_answers
+from tests.kit_fixtures import make_kit
 from tests.retention_helpers import register_one
 from tests.staff_fixtures import login, open_page, registration_ids
+from tests.sync_fixtures import export, register_on_kit
 from tests.test_staff_cli import gatehouse
 
 APRIL_FIRST = datetime.datetime(2027, 4, 1, 12, tzinfo=datetime.UTC)  # before the demo event (4 to 7 May 2027)
@@ -185,3 +189,24 @@ def test_the_withdrawal_record_replaces_an_older_one_of_this_instance_and_never_
             export_record(connection, instance.event.id, tmp_path / "notes.txt")
     assert (tmp_path / "notes.txt").read_text() == "mine"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["instance", "notes.txt", "withdrawals.ghb"]
+
+
+def test_a_field_kit_sending_everything_again_after_a_restore_does_not_bring_back_what_was_withdrawn(tmp_path):
+    """The backup predates the kit's first bundle, so the restored instance has never seen the registration;
+    the withdrawal record still keeps it out when the kit sends it again."""
+    kit = make_kit(tmp_path)
+    codenames = register_on_kit(kit, 2)
+    with opened(kit.central.path) as (central, connection):
+        write_backup(connection, central, tmp_path / "b.ghb")
+        import_from_kit(connection, central, export(kit).parts)
+        lookup_key = central.secrets.codename_lookup_key
+        withdraw(connection, find_by_codename(connection, lookup_key, central.event.id, codenames[0]))
+        export_record(connection, central.event.id, tmp_path / "withdrawals.ghb")
+    record = (str(tmp_path / "withdrawals.ghb"), [(tmp_path / "withdrawals.ghb").read_bytes()])
+    words = " ".join(kit.recovery_words)
+    restore_backup((tmp_path / "b.ghb").read_bytes(), words, tmp_path / "new", signer=None, records=[record])
+
+    with opened(tmp_path / "new") as (restored, connection):
+        report = import_from_kit(connection, restored, export(kit, everything=True).parts)
+        pseudonyms = [row[0] for row in connection.execute("SELECT pseudonym FROM registrations")]
+    assert (report.added, report.gone_since) == (1, 1) and len(pseudonyms) == 1
