@@ -91,7 +91,9 @@ def export_record(connection: Connection, event_id: str, out: Path) -> int:
     id an older one did), so that a timer can keep one file up to date; anything else there is left alone.
     """
     signer = audit.signing_public_key(connection)
-    if out.exists() or out.is_symlink():
+    if out.is_symlink():  # another user's link: never written through, nor replaced
+        raise BackupError(f"{out} exists already, as a link: not overwritten. Choose another name.")
+    if out.exists():
         try:
             read_record(read_parts([out]), event_id=event_id, signer=signer, name=str(out))
         except (BackupError, BundleFileError):
