@@ -85,6 +85,7 @@ def test_init_refuses_an_event_file_that_breaks_a_rule_and_names_the_field(tmp_p
 
 EVERY_COMMAND = (
     "audit",
+    "backup",
     "bundle",
     "demo",
     "grant",
@@ -93,6 +94,7 @@ EVERY_COMMAND = (
     "keys",
     "kit",
     "purge",
+    "restore",
     "revoke",
     "serve",
     "staff",

@@ -78,6 +78,8 @@ COMMANDS_ON_AN_INSTANCE = [
     ("kit", "revoke", "border-1"),
     ("bundle", "export", "--for-staff", "ana", "--out", "{tmp}/ana.ghb"),
     ("bundle", "import", "{tmp}/missing.ghb"),
+    ("backup", "--out", "{tmp}/b.ghb"),
+    ("backup", "--withdrawals-out", "{tmp}/w.ghb"),
     ("serve", "--port", "1"),
 ]
 

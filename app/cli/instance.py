@@ -33,13 +33,16 @@ def _set_up(instance_dir: Path, event_source: str) -> None:
     _print_recovery_words(words)
 
 
-def _serve(instance_dir: Path, host: str, port: int, onion_hostname_file: Path | None = None) -> None:
+def _serve(
+    instance_dir: Path, host: str, port: int, onion_hostname_file: Path | None = None, backup_folder: Path | None = None
+) -> None:
     from app.serving.memory_hardening import restart_hardened
     from app.serving.server import serve_instance
 
     # Before anything is read: freed memory must be overwritten from the first request on.
     restart_hardened()
-    serve_instance({"INSTANCE_DIR": instance_dir, "ONION_HOSTNAME_FILE": onion_hostname_file}, host, port, click.echo)
+    config = {"INSTANCE_DIR": instance_dir, "ONION_HOSTNAME_FILE": onion_hostname_file, "BACKUP_FOLDER": backup_folder}
+    serve_instance(config, host, port, click.echo)
 
 
 @click.command()
@@ -66,7 +69,16 @@ def init(instance_dir: Path, event_file: TextIO) -> None:
 @host_option
 @port_option
 @onion_hostname_file_option
-def serve(instance_dir: Path, host: str, port: int, onion_hostname_file: Path | None) -> None:
+@click.option(
+    "--backup-folder",
+    envvar="GATEHOUSE_BACKUP_FOLDER",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="The folder `gatehouse backup --into` writes to: every day, delete the backups there whose first due day "
+    "has come (or set GATEHOUSE_BACKUP_FOLDER).",
+)
+def serve(
+    instance_dir: Path, host: str, port: int, onion_hostname_file: Path | None, backup_folder: Path | None
+) -> None:
     """Serve an instance that has been set up."""
     folder.open_instance(instance_dir)  # InstanceMissing, with its one sentence, before the process restarts
-    _serve(instance_dir, host, port, onion_hostname_file)
+    _serve(instance_dir, host, port, onion_hostname_file, backup_folder)

@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from app.cli.audit import audit_group
+from app.cli.backups import backup_command, restore_command
 from app.cli.bundles import bundle_group
 from app.cli.instance import demo, init, serve
 from app.cli.invitations import invite_group
@@ -59,6 +60,8 @@ for _command in (
     invite_group,
     purge,
     wipe_command,
+    backup_command,
+    restore_command,
     audit_group,
     kit_group,
     bundle_group,

@@ -85,7 +85,24 @@ def open_instance(path: Path, clock: Clock = SYSTEM_CLOCK) -> Instance:
     with contextlib.closing(db.connect(path / db.DATABASE_FILE, secrets.database_key, clock=clock)) as connection:
         db.migrate(connection)
         _event_id, definition = connection.execute("SELECT id, definition FROM events").fetchone()
+        secrets = with_restored_secrets(connection, secrets)
     return Instance(path, secrets, load_event(definition), clock)
+
+
+# What each kept key replaces in the secrets derived from secret.key (table restored_secrets).
+RESTORED_SECRETS = {
+    "codename lookup": "codename_lookup_key",
+    "receipt": "receipt_key",
+    "invitation": "invitation_key",
+}
+
+
+def with_restored_secrets(connection: Connection, derived: crypto.InstanceSecrets) -> crypto.InstanceSecrets:
+    """On an instance restored from a backup, the keys its codenames and invitation codes were made with."""
+    kept = {
+        RESTORED_SECRETS[purpose]: secret for purpose, secret in connection.execute("SELECT * FROM restored_secrets")
+    }
+    return dataclasses.replace(derived, **kept) if kept else derived
 
 
 @contextlib.contextmanager

@@ -30,15 +30,7 @@ def create_instance(path: Path, event_source: str) -> list[str]:
         # A field kit's folder has a database and no key file: setting up over it would delete the database.
         raise InstanceExists(f"a Gatehouse database already exists in {path}")
     master = crypto.new_master_secret()
-    try:
-        descriptor = os.open(path / SECRET_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        raise InstanceExists(f"a Gatehouse instance already exists in {path}") from None
-    with os.fdopen(descriptor, "wb") as secret_file:
-        secret_file.write(master)
-        secret_file.flush()
-        os.fsync(secret_file.fileno())
-
+    write_secret(path, master)
     try:
         with contextlib.closing(
             db.create(path / db.DATABASE_FILE, crypto.derive_instance_secrets(master).database_key)
@@ -49,6 +41,18 @@ def create_instance(path: Path, event_source: str) -> list[str]:
         for name in (SECRET_FILE, *db.DATABASE_FILES):
             (path / name).unlink(missing_ok=True)
         raise
+
+
+def write_secret(path: Path, master: bytes) -> None:
+    """secret.key, owner-only, written and synced; InstanceExists if the folder has one already."""
+    try:
+        descriptor = os.open(path / SECRET_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise InstanceExists(f"a Gatehouse instance already exists in {path}") from None
+    with os.fdopen(descriptor, "wb") as secret_file:
+        secret_file.write(master)
+        secret_file.flush()
+        os.fsync(secret_file.fileno())
 
 
 def set_up_database(connection: db.Connection, event: Event, event_source: str) -> list[str]:

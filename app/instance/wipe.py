@@ -26,6 +26,7 @@ DESTROYED = (
     ("grants", "compartment keys sealed to staff"),
     ("compartment_keys", "compartment keys sealed to the recovery key"),
     ("instance_keys", "instance keys (log signing, bundles)"),
+    ("restored_secrets", "look-up keys kept from a backup (codenames, receipts, invitations)"),
     ("registrations", "registrations (pseudonyms and codename look-ups)"),
     ("invitations", "invitation codes"),
 )

@@ -22,7 +22,7 @@ from app.events.definition import Event
 from app.instance.folder import Instance
 from app.kits.bundle import definition_hash
 from app.kits.instance import identity
-from app.registrations import records
+from app.registrations import destroyed, records
 from app.registrations.lifecycle import is_full
 from app.registrations.record_format import (
     SEALED_DATA_KEY_BYTES,
@@ -251,6 +251,11 @@ def _import_one(
     connection: db.Connection, event: Event, kit: str, record: RegistrationRecord, status: str, report: ImportReport
 ) -> None:
     registration_id = record.registration_id
+    # kit_registrations may predate a restore from a backup; destroyed_ids also holds what the withdrawal records
+    # given to that restore named.
+    if destroyed.was_destroyed(connection, registration_id):
+        report.gone_since += 1
+        return
     if connection.execute("SELECT 1 FROM kit_registrations WHERE registration_id = ?", (registration_id,)).fetchone():
         here = connection.execute("SELECT 1 FROM registrations WHERE id = ?", (registration_id,)).fetchone()
         if here:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import crypto
 from app.keys.keyring import HeldKeys
+from app.registrations import destroyed
 from app.storage.connection import Connection
 
 
@@ -100,3 +101,4 @@ def destroy(connection: Connection, registration_id: str) -> None:
     connection.execute("DELETE FROM field_values WHERE registration_id = ?", (registration_id,))
     connection.execute("DELETE FROM data_keys WHERE registration_id = ?", (registration_id,))
     connection.execute("DELETE FROM registrations WHERE id = ?", (registration_id,))
+    destroyed.record_registration(connection, registration_id)  # a restore must not bring it back

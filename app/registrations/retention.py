@@ -14,10 +14,13 @@ from dataclasses import dataclass, field
 
 from app.audit import log as audit
 from app.events.definition import Event, Field
+from app.registrations import destroyed
 from app.storage import db
 from app.storage.connection import Connection
 
 ACTOR = "system"
+# A registration of the event whose every sealed data key has gone: nothing of it is left to keep.
+_NO_KEY_LEFT = "event_id = ? AND NOT EXISTS (SELECT 1 FROM data_keys AS d WHERE d.registration_id = registrations.id)"
 
 
 @dataclass(frozen=True)
@@ -92,13 +95,16 @@ def purge(
         for field_rule in event.fields:
             progress(f"field {field_rule.key}")
             for rule in rules_due(event, field_rule, on_day):
-                destroyed = connection.execute(
-                    "DELETE FROM field_values WHERE field_key = ? AND registration_id IN"  # noqa: S608 (rule SQL is ours)
-                    f" (SELECT r.id FROM registrations AS r WHERE r.event_id = ? AND ({rule.condition}))",
-                    (field_rule.key, event.id, *rule.parameters),
-                ).rowcount
-                if destroyed:
-                    report.values.setdefault(field_rule.key, {})[rule.name] = destroyed
+                where = (
+                    "field_key = ? AND registration_id IN"  # noqa: S608 (rule SQL is ours)
+                    f" (SELECT r.id FROM registrations AS r WHERE r.event_id = ? AND ({rule.condition}))"
+                )
+                parameters = (field_rule.key, event.id, *rule.parameters)
+                # Kept by id, so that a restore from an older backup does not bring the value back.
+                destroyed.record_values(connection, where, parameters)
+                count = connection.execute(f"DELETE FROM field_values WHERE {where}", parameters).rowcount  # noqa: S608 (rule SQL is ours)
+                if count:
+                    report.values.setdefault(field_rule.key, {})[rule.name] = count
         # A sealed data key that guards no value any more, then a registration with no key left.
         progress("data keys")
         report.data_keys = connection.execute(
@@ -106,11 +112,10 @@ def purge(
             " WHERE f.registration_id = data_keys.registration_id AND f.data_key_id = data_keys.id)"
         ).rowcount
         progress("records")
-        report.records = connection.execute(
-            "DELETE FROM registrations WHERE event_id = ? AND NOT EXISTS"
-            " (SELECT 1 FROM data_keys AS d WHERE d.registration_id = registrations.id)",
-            (event.id,),
-        ).rowcount
+        ended = connection.execute(f"SELECT id FROM registrations WHERE {_NO_KEY_LEFT}", (event.id,)).fetchall()  # noqa: S608
+        for (registration_id,) in ended:
+            destroyed.record_registration(connection, registration_id)
+        report.records = connection.execute(f"DELETE FROM registrations WHERE {_NO_KEY_LEFT}", (event.id,)).rowcount  # noqa: S608
         if not dry_run:
             progress("log")
             _log(connection, report)

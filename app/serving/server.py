@@ -34,12 +34,12 @@ def is_loopback(host: str) -> bool:
         return host == "localhost"
 
 
-def start_maintenance(instance: Instance, echo: Callable[[str], None]) -> None:
+def start_maintenance(instance: Instance, echo: Callable[[str], None], backup_folder: Path | None = None) -> None:
     """Retention runs at start-up and every day after, from this process: no external scheduler to forget."""
-    report = run_daily(instance)
+    report = run_daily(instance, backup_folder)
     if report.values_destroyed:
         echo(f"Purged {report.values_destroyed} expired values ({report.records} whole records) at start-up.")
-    DailyMaintenance(instance).start()
+    DailyMaintenance(instance, backup_folder=backup_folder).start()
 
 
 def serve_instance(
@@ -50,7 +50,7 @@ def serve_instance(
     instance = state_of(app).instance
     if instance is None:
         raise InstanceMissing(Path(app.instance_path))
-    start_maintenance(instance, echo)
+    start_maintenance(instance, echo, config.get("BACKUP_FOLDER"))
     serve(app, instance.event.id, host, port, echo, https)
 
 

@@ -124,15 +124,20 @@ def transaction(connection: Connection) -> Iterator[Connection]:
     connection.execute("COMMIT")
 
 
-def migrate(connection: Connection) -> int:
-    """Apply the numbered migrations newer than the file's user_version; return the version."""
+def migrate(connection: Connection, up_to: int | None = None) -> int:
+    """Apply the numbered migrations newer than the file's user_version (up to ``up_to``); return the version."""
     connection.execute("PRAGMA journal_mode = WAL")
     version = connection.execute("PRAGMA user_version").fetchone()[0]
     for number, sql in _migrations():
-        if number > version:
+        if number > version and (up_to is None or number <= up_to):
             connection.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
             version = number
     return version
+
+
+def latest_version() -> int:
+    """The schema version this code migrates a database to."""
+    return _migrations()[-1][0]
 
 
 def _migrations() -> list[tuple[int, str]]:

@@ -209,8 +209,8 @@ class StaffChecker(Checker):
 
 
 def _staff_walk(checker: StaffChecker, origin: str, registration_id: str, person, log_in: bool) -> None:
-    """Login, list, a record opened with a reason (then closed), grants, the audit page, the wipe page and its refusal; the
-    language is asked for once, on the login page, and every later page keeps it."""
+    """Login, list, a record opened with a reason (then closed), grants, the audit page, the wipe page and its
+    refusal; the language is asked for once, on the login page, and every later page keeps it."""
     page = checker.page
     page.goto(f"{origin}/staff/login?lang={checker.lang}")
     checker.check("staff login")

@@ -78,6 +78,8 @@ def _files_commands(instance: Path, target: Path, words: str) -> list[tuple[tupl
         (("audit", "export", "--out", str(target), *on), ""),
         (("kit", "create", "--name", "border-9", "--out", str(target), *on), ""),
         (("bundle", "export", "--for-staff", "ana", "--out", str(target), *on), ""),
+        (("backup", "--out", str(target), *on), ""),
+        (("backup", "--withdrawals-out", str(target), *on), ""),
     ]
 
 
