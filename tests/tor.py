@@ -7,7 +7,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from app.cli.tor import torrc_snippet
+from app.deployment.torrc import torrc_snippet
 
 # Nothing leaves the machine: no SOCKS port, no connection to the Tor network.
 OFFLINE = """\

@@ -30,8 +30,14 @@ def current_day(connection: db.Connection) -> str:
     The log's days never go backwards, and nothing that counts days from a logged step
     (an approval, a purge) can be pulled earlier by a clock that jumped back.
     """
+    last = last_day(connection)
+    return max(connection.clock.today(), last) if last else connection.clock.today()
+
+
+def last_day(connection: db.Connection) -> str | None:
+    """The day of the newest entry (YYYY-MM-DD); None for an empty log."""
     last = connection.execute("SELECT day FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
-    return max(connection.clock.today(), last[0]) if last else connection.clock.today()
+    return str(last[0]) if last else None
 
 
 def record(

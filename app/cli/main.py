@@ -14,6 +14,7 @@ import click
 from app.cli.audit import audit_group
 from app.cli.backups import backup_command, restore_command
 from app.cli.bundles import bundle_group
+from app.cli.deployment import doctor, systemd_unit
 from app.cli.instance import demo, init, serve
 from app.cli.invitations import invite_group
 from app.cli.kits import kit_group
@@ -53,6 +54,8 @@ for _command in (
     init,
     serve,
     tor_config,
+    systemd_unit,
+    doctor,
     staff_group,
     grant_command,
     revoke_command,
