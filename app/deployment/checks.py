@@ -181,7 +181,7 @@ def memory_hardening(server: ServerProcess | None, libc: str) -> Finding:
     if server is None or server.environment is None:
         return Finding(item, Status.WARNING, NOT_RUNNING, "serve with gatehouse serve, PYTHONMALLOC left unset")
     environment = server.environment
-    if environment.get("PYTHONMALLOC") != "malloc" or GLIBC_TUNABLES not in environment.get("GLIBC_TUNABLES", ""):
+    if environment.get("PYTHONMALLOC") != "malloc" or not set(GLIBC_TUNABLES.split(":")) <= _tunables(environment):
         return Finding(
             item,
             Status.FAILURE,
@@ -189,6 +189,13 @@ def memory_hardening(server: ServerProcess | None, libc: str) -> Finding:
             "unset PYTHONMALLOC (Environment= in the unit, the shell) and serve with gatehouse serve",
         )
     return _ok(item, "freed memory is overwritten (PYTHONMALLOC=malloc, glibc perturb, no tcache)")
+
+
+def _tunables(environment: dict[str, str]) -> set[str]:
+    """The glibc tunables a process started with. glibc ends each value with a NUL in place as it reads them, so
+    /proc/PID/environ shows the second and later ones as entries of their own."""
+    seen = set(environment.get("GLIBC_TUNABLES", "").split(":"))
+    return seen | {f"{name}={value}" for name, value in environment.items() if name.startswith("glibc.")}
 
 
 def tor_service(torrc_text: str | None, port: int) -> Finding:
