@@ -221,6 +221,21 @@ def folder_outside_tmp() -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def wait_for(url: str, process: subprocess.Popen, output: Path | None = None) -> None:
+    """Until the server answers at ``url``; RuntimeError, with what it printed, if it stops or takes 30 s."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2).read()  # noqa: S310 (loopback)
+            return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                printed = output.read_text(errors="replace") if output else ""
+                raise RuntimeError("the server did not start:\n" + printed) from None
+            time.sleep(0.1)
+
+
 @contextlib.contextmanager
 def serving_unit(unit_file: Path, private_tmp: Path, url: str) -> Iterator[subprocess.Popen]:
     """The unit's ExecStart running under its restrictions, until the block ends; it must answer at ``url``."""
@@ -229,18 +244,7 @@ def serving_unit(unit_file: Path, private_tmp: Path, url: str) -> Iterator[subpr
         process = subprocess.Popen(
             [sys.executable, __file__, str(unit_file), str(private_tmp)], stdout=sink, stderr=subprocess.STDOUT
         )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=2).read()  # noqa: S310 (loopback)
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError(
-                    "the confined server did not start:\n" + output.read_text(errors="replace")
-                ) from None
-            time.sleep(0.1)
+    wait_for(url, process, output)
     try:
         yield process
     finally:

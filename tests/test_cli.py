@@ -88,6 +88,7 @@ EVERY_COMMAND = (
     "backup",
     "bundle",
     "demo",
+    "doctor",
     "grant",
     "init",
     "invite",
@@ -98,6 +99,7 @@ EVERY_COMMAND = (
     "revoke",
     "serve",
     "staff",
+    "systemd-unit",
     "tor-config",
     "wipe",
 )

@@ -2,15 +2,13 @@
 
 import os
 import re
-import shlex
-import subprocess
-import sys
 from pathlib import Path
 
 from app.events.definition import demo_event_source
 from app.instance.folder import opened
 from app.instance.setup import create_instance
 from app.staff.accounts import list_staff
+from tests.walkthrough import Walkthrough, commands_of, gatehouse_path
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,39 +40,25 @@ def test_every_test_security_md_names_exists():
 def _section_commands(title: str) -> list[str]:
     """The command lines of the first ```sh block under a README heading, without their comments."""
     section = (ROOT / "README.md").read_text().split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
-    block = re.search(r"```sh\n(.*?)```", section, re.DOTALL).group(1)
-    return [re.split(r"\s+#\s", line)[0].strip() for line in block.splitlines() if line.strip()]
+    return commands_of(re.search(r"```sh\n(.*?)```", section, re.DOTALL).group(1))
 
 
 def test_the_staff_commands_of_the_readme_work_in_the_order_written(tmp_path):
     """Run as a new user would, on the instance `gatehouse demo` makes: each prompt answered from what the
     commands before it printed (a new account's passphrase) or from the recovery words."""
     words = " ".join(create_instance(tmp_path / "instance", demo_event_source()))
-    passphrases: dict[str, str] = {}
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("GATEHOUSE_")}
+    shell = Walkthrough(tmp_path, {**environment, "PATH": gatehouse_path(os.environ["PATH"])}, words)
     commands = _section_commands("Staff")
     assert len(commands) >= 5 and all(command.startswith(".venv/bin/gatehouse ") for command in commands)
     for command in commands:
-        arguments = shlex.split(command)[1:]
-        if "--recovery" in arguments:
-            answer = words
-        elif "--from" in arguments and arguments[0] == "grant":
-            answer = passphrases[arguments[arguments.index("--from") + 1]]
-        else:
-            answer = "a passphrase for the offline key"
-        ran = subprocess.run(
-            [sys.executable, "-m", "app", *arguments],
-            input=answer + "\n",
-            capture_output=True,
-            text=True,
-            timeout=120,
-            cwd=tmp_path,
-            env={key: value for key, value in os.environ.items() if not key.startswith("GATEHOUSE_")},
-        )
+        ran = shell.run(command.removeprefix(".venv/bin/"))
         assert ran.returncode == 0, f"{command}\n{ran.stderr}"
-        made = re.search(r"Account (\w+) .*\n\s*passphrase:\s+(.+)", ran.stdout)
-        if made:
-            passphrases[made.group(1)] = made.group(2).strip()
     with opened(tmp_path / "instance") as (_instance, connection):
         held = {member.username: set(compartments) for member, compartments in list_staff(connection)}
     assert held == {"ana": {"identity", "needs"}, "otto": set()}
     assert (tmp_path / "mira.key").exists()
+
+
+def test_the_readme_points_to_the_deployment_guide():
+    assert "docs/DEPLOY.md" in (ROOT / "README.md").read_text()

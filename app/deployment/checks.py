@@ -242,7 +242,12 @@ def onion_hostname(path: Path | None) -> Finding:
     try:
         parse_onion_hostname(path.read_text("ascii"))
     except FileNotFoundError:
-        return Finding(item, Status.FAILURE, f"{path} is not there", "reload tor; it writes the file at start")
+        return Finding(
+            item,
+            Status.FAILURE,
+            f"{path} is not there",
+            "copy it from Tor's HiddenServiceDir once Tor has written it (docs/DEPLOY.md, step 4)",
+        )
     except (OSError, UnicodeDecodeError):
         return Finding(
             item,
