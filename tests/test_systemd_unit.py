@@ -84,14 +84,16 @@ def test_the_unit_passes_systemd_analyze_verify_and_carries_every_hardening_dire
     assert verified.returncode == 0 and not complaints, verified.stderr
 
 
-def test_the_unit_refuses_a_folder_the_service_would_see_empty_or_a_root_user(tmp_path):
+def test_the_unit_refuses_a_folder_the_service_would_see_empty_a_root_user_or_no_instance(tmp_path):
     under_tmp = gatehouse("systemd-unit", "--instance", str(tmp_path / "instance"))
     as_root = gatehouse("systemd-unit", "--instance", "/srv/gatehouse/instance", "--user", "root")
     public = gatehouse("systemd-unit", "--instance", "/srv/gatehouse/instance", "--host", "0.0.0.0")  # noqa: S104
+    missing = gatehouse("systemd-unit", "--instance", "/srv/no-such-folder/instance")
 
     assert under_tmp.returncode == 1 and "PrivateTmp" in under_tmp.stderr and not under_tmp.stdout
     assert as_root.returncode == 1 and "not serve as root" in as_root.stderr and not as_root.stdout
     assert public.returncode == 2 and "loopback" in public.stderr
+    assert missing.returncode == 1 and "set it up first" in missing.stderr and not missing.stdout
 
 
 @pytest.mark.skipif(CONFINEMENT_UNAVAILABLE is not None, reason=str(CONFINEMENT_UNAVAILABLE))

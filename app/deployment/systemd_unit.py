@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.common.errors import GatehouseError
+from app.instance.folder import SECRET_FILE
 
 USER_NAME = re.compile(r"[a-z_][a-z0-9_-]{0,31}")
 _SAFE = re.compile(r"[A-Za-z0-9/._+:@=,-]+")
@@ -123,6 +124,12 @@ def _check(settings: UnitSettings) -> None:
                 f"{path} is under {hidden}, which the service sees empty (PrivateTmp, PrivateDevices): "
                 "keep the instance in /srv or /var/lib"
             )
+    if not (settings.instance_dir / SECRET_FILE).is_file():
+        raise UnitRefused(f"no Gatehouse instance in {settings.instance_dir}: set it up first with `gatehouse init`")
+    if settings.backup_folder is not None and not settings.backup_folder.is_dir():
+        raise UnitRefused(f"there is no folder {settings.backup_folder}: make it first (mkdir -m 700 FOLDER)")
+    if not settings.gatehouse.is_file():
+        raise UnitRefused(f"there is no {settings.gatehouse}: install Gatehouse with pip (docs/DEPLOY.md, step 1)")
 
 
 def _protect_home(writable: list[Path], readable: list[Path]) -> str:
