@@ -14,6 +14,7 @@ from app.common.clock import SYSTEM_CLOCK, Clock
 from app.events.definition import Event, Field
 from app.instance.folder import Instance
 from app.keys.keyring import current_public_keys
+from app.registrations import destroyed
 from app.registrations.invitations import redeem
 from app.registrations.lifecycle import is_full
 from app.registrations.records import store_sealed_parts
@@ -109,7 +110,11 @@ def register(
         return Receipt.again(pseudonym, codename, status, again)
 
     registration_id = crypto.registration_id_for(codename_lookup)
-    if connection.execute("SELECT 1 FROM kit_withdrawals WHERE registration_id = ?", (registration_id,)).fetchone():
+    # A registration withdrawn or destroyed stays so: the form that made it, kept and sent again, revives nothing.
+    withdrawn_on_kit = connection.execute(
+        "SELECT 1 FROM kit_withdrawals WHERE registration_id = ?", (registration_id,)
+    ).fetchone()
+    if withdrawn_on_kit or destroyed.was_destroyed(connection, registration_id):
         raise FormWithdrawn()
     try:
         with db.transaction(connection):
@@ -138,7 +143,7 @@ def register(
 
 
 class FormWithdrawn(Exception):
-    """This form's registration was withdrawn on this field kit after a bundle carried it.
+    """This form's registration was withdrawn or destroyed (on a field kit: withdrawn after a bundle carried it).
 
     Registering it again would give it the same id, which the withdrawal still names.
     """

@@ -50,7 +50,7 @@ def register_page() -> tuple[str, int] | str:
         ]
         return render_template("register.html", form=form), 400
     except FormWithdrawn:
-        # On a field kit: this very form made a registration that was withdrawn after a bundle carried it.
+        # This very form made a registration that was withdrawn or destroyed since (on a kit: after a bundle took it).
         form.submission.data = crypto.new_submission_token()
         form.submission.errors = [
             _(

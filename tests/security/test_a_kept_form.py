@@ -56,3 +56,27 @@ def test_a_form_sent_again_shows_its_codename_only_for_minutes(demo_instance):
     two_days_later_client.set_cookie("gatehouse", cookie)
     after_restart = _send(two_days_later_client, form)
     assert codename not in after_restart and "not shown again" in after_restart
+
+
+def test_a_kept_form_sent_after_a_withdrawal_brings_nothing_back(demo_instance):
+    """Withdrawal is final: the form that made the registration, sent again by whoever kept it (or by a retry),
+    stores nothing and asks for a new form; the destroyed registration stays destroyed."""
+    client = create_app({"INSTANCE_DIR": demo_instance.path, "TESTING": True}).test_client()
+    form = {**hidden_fields(client.get("/register").get_data(as_text=True)), **valid_answers()}
+    codename = _codename(_send(client, form))
+    status_form = hidden_fields(client.get("/status").get_data(as_text=True))
+    withdrawn = client.post(
+        "/status/withdraw", data={"csrf_token": status_form["csrf_token"], "codename": codename, "confirm": "y"}
+    )
+    assert withdrawn.status_code == 200 and _registrations(demo_instance) == 0
+    again = client.post("/register", data=form)
+    assert again.status_code == 400 and "later withdrawn" in again.get_data(as_text=True)
+    assert _codename(again.get_data(as_text=True)) is None
+    assert _registrations(demo_instance) == 0
+
+
+def _registrations(demo_instance) -> int:
+    from app.instance.folder import opened
+
+    with opened(demo_instance.path) as (_instance, connection):
+        return connection.execute("SELECT count(*) FROM registrations").fetchone()[0]
