@@ -10,12 +10,12 @@ name is trusted for rotation; a restore reads the header.
 from __future__ import annotations
 
 import datetime
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from app.backups.errors import BackupError
+from app.common.secret_files import overwrite_and_remove
 
 _NAME = re.compile(
     r"gatehouse-backup-(?P<event>[a-z0-9_-]+)-(?P<taken>\d{4}-\d\d-\d\d)-(?P<number>\d+)-due-(?P<due>\d{4}-\d\d-\d\d|none)\.ghb"
@@ -74,16 +74,5 @@ def rotate(folder: Path, event_id: str, today: datetime.date, keep: int | None =
     if keep is not None:
         doomed += remaining[: max(0, len(remaining) - keep)]
     for backup in doomed:
-        _destroy(backup.path)
+        overwrite_and_remove(backup.path)
     return sorted(doomed)
-
-
-def _destroy(path: Path) -> None:
-    """Overwrite, then remove: on a disk that writes in place, the old bytes do not outlive the file."""
-    size = path.stat().st_size
-    with path.open("r+b") as handle:
-        for offset in range(0, size, 1 << 20):
-            handle.write(os.urandom(min(1 << 20, size - offset)))
-        handle.flush()
-        os.fsync(handle.fileno())
-    path.unlink()

@@ -57,3 +57,15 @@ def restrict_to_owner(paths: list[Path]) -> None:
     for path in paths:
         if path.exists() and not path.is_symlink() and path.stat().st_uid == os.geteuid():
             os.chmod(path, 0o600)
+
+
+def overwrite_and_remove(path: Path) -> None:
+    """Overwrite a file with random bytes, then remove it: on a disk that writes in place, the old bytes do not
+    outlive the file (on a copy-on-write or flash-translated disk they may: SECURITY.md, limits)."""
+    size = path.stat().st_size
+    with path.open("r+b") as handle:
+        for offset in range(0, size, 1 << 20):
+            handle.write(os.urandom(min(1 << 20, size - offset)))
+        handle.flush()
+        os.fsync(handle.fileno())
+    path.unlink()

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from app.audit import log as audit
 from app.common.errors import GatehouseError
+from app.common.secret_files import overwrite_and_remove
 from app.instance.folder import SECRET_FILE, Instance
 from app.storage import db
 from app.storage.connection import Connection
@@ -71,13 +72,7 @@ def remove_files(path: Path) -> list[str]:
         target = path / name
         if not target.exists():
             continue
-        size = target.stat().st_size
-        with target.open("r+b") as handle:
-            for offset in range(0, size, 1 << 20):
-                handle.write(os.urandom(min(1 << 20, size - offset)))
-            handle.flush()
-            os.fsync(handle.fileno())
-        target.unlink()
+        overwrite_and_remove(target)
         removed.append(name)
     directory = os.open(path, os.O_RDONLY)
     try:
