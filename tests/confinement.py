@@ -38,6 +38,9 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+from app.deployment.systemd_unit import HIDDEN_FROM_THE_SERVICE
+
+ROOT = Path(__file__).resolve().parent.parent
 PR_SET_NO_NEW_PRIVS = 38
 PR_SET_MDWE = 65
 PR_MDWE_REFUSE_EXEC_GAIN = 1
@@ -211,14 +214,36 @@ def can_confine() -> str | None:
 
 @contextlib.contextmanager
 def folder_outside_tmp() -> Iterator[Path]:
-    """A fresh folder that is not under /tmp, which a unit's PrivateTmp would hide (and the unit refuses)."""
-    base = Path(__file__).resolve().parent.parent / "test-artifacts" / "units"
+    """A fresh folder that is not under /tmp, which a unit's PrivateTmp would hide (and the unit refuses): beside
+    the checkout, or, for a checkout under /tmp (as CI may make it), in the home folder's cache."""
+    candidates = (ROOT / "test-artifacts" / "units", Path.home() / ".cache" / "gatehouse-test-units")
+    base = next((folder for folder in candidates if not _hidden_from_a_unit(folder)), None)
+    if base is None:
+        raise RuntimeError(f"no folder a unit can see: {', '.join(map(str, candidates))} are all hidden from it")
     base.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(dir=base))
     try:
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def program_environment(folder: Path) -> dict[str, str]:
+    """GATEHOUSE_PROGRAM for `systemd-unit`: nothing when the installed program is where a unit can run it; for
+    an installation under /tmp (a checkout CI made there), a wrapper in ``folder`` that runs it. The tests run
+    the unit's command themselves, without systemd's private /tmp, so the wrapper reaches the program."""
+    program = Path(sys.executable).parent / "gatehouse"
+    if not _hidden_from_a_unit(program):
+        return {}
+    wrapper = folder / "gatehouse"
+    wrapper.write_text(f'#!/bin/sh\nexec {shlex.quote(str(program))} "$@"\n')
+    wrapper.chmod(0o755)
+    return {"GATEHOUSE_PROGRAM": str(wrapper)}
+
+
+def _hidden_from_a_unit(path: Path) -> bool:
+    absolute = path.absolute()
+    return any(absolute.is_relative_to(folder) for folder in HIDDEN_FROM_THE_SERVICE)
 
 
 def wait_for(url: str, process: subprocess.Popen, output: Path | None = None) -> None:

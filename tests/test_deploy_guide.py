@@ -58,6 +58,7 @@ def test_every_command_of_the_deployment_guide_works_in_the_order_written():
             "GATEHOUSE_BACKUP_FOLDER": str(home / "backups"),
             "GATEHOUSE_ONION_HOSTNAME_FILE": str(home / "onion-hostname"),
             "GATEHOUSE_PORT": str(port),
+            **confinement.program_environment(home),
         }
         shell = Walkthrough(home, environment)
         printed: dict[str, str] = {}

@@ -4,6 +4,7 @@ registers a participant and logs staff in; and the restrictions applied in the t
 from __future__ import annotations
 
 import http.cookiejar
+import os
 import re
 import shutil
 import subprocess
@@ -44,12 +45,22 @@ HARDENING = (
 )
 
 
-def gatehouse(*arguments: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "app", *arguments], capture_output=True, text=True, timeout=60)
+def gatehouse(*arguments: str, program: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    environment = {**os.environ, **(program or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "app", *arguments], capture_output=True, text=True, timeout=60, env=environment
+    )
+
+
+@pytest.fixture(scope="module")
+def program():
+    """Where the unit finds the gatehouse program (a wrapper, for a checkout under /tmp)."""
+    with confinement.folder_outside_tmp() as folder:
+        yield confinement.program_environment(folder)
 
 
 @pytest.fixture
-def deployment():
+def deployment(program):
     """An instance and a backup folder where a unit can keep them (not under /tmp), and the unit serving them."""
     with confinement.folder_outside_tmp() as folder:
         create_instance(folder / "instance", demo_event_source())
@@ -59,6 +70,7 @@ def deployment():
             "systemd-unit",
             *("--instance", str(folder / "instance"), "--backup-folder", str(folder / "backups")),
             *("--port", str(port)),
+            program=program,
         )
         assert made.returncode == 0, made.stderr
         (folder / "gatehouse.service").write_text(made.stdout)
@@ -84,16 +96,20 @@ def test_the_unit_passes_systemd_analyze_verify_and_carries_every_hardening_dire
     assert verified.returncode == 0 and not complaints, verified.stderr
 
 
-def test_the_unit_refuses_a_folder_the_service_would_see_empty_a_root_user_or_no_instance(tmp_path):
-    under_tmp = gatehouse("systemd-unit", "--instance", str(tmp_path / "instance"))
-    as_root = gatehouse("systemd-unit", "--instance", "/srv/gatehouse/instance", "--user", "root")
+def test_the_unit_refuses_a_folder_the_service_would_see_empty_a_root_user_or_no_instance(tmp_path, program):
+    under_tmp = gatehouse("systemd-unit", "--instance", str(tmp_path / "instance"), program=program)
+    as_root = gatehouse("systemd-unit", "--instance", "/srv/gatehouse/instance", "--user", "root", program=program)
     public = gatehouse("systemd-unit", "--instance", "/srv/gatehouse/instance", "--host", "0.0.0.0")  # noqa: S104
-    missing = gatehouse("systemd-unit", "--instance", "/srv/no-such-folder/instance")
+    missing = gatehouse("systemd-unit", "--instance", "/srv/no-such-folder/instance", program=program)
+    program_under_tmp = gatehouse(
+        "systemd-unit", "--instance", "/srv/gatehouse/instance", program={"GATEHOUSE_PROGRAM": str(tmp_path / "gh")}
+    )
 
     assert under_tmp.returncode == 1 and "PrivateTmp" in under_tmp.stderr and not under_tmp.stdout
     assert as_root.returncode == 1 and "not serve as root" in as_root.stderr and not as_root.stdout
     assert public.returncode == 2 and "loopback" in public.stderr
     assert missing.returncode == 1 and "set it up first" in missing.stderr and not missing.stdout
+    assert program_under_tmp.returncode == 1 and "PrivateTmp" in program_under_tmp.stderr
 
 
 @pytest.mark.skipif(CONFINEMENT_UNAVAILABLE is not None, reason=str(CONFINEMENT_UNAVAILABLE))

@@ -83,6 +83,12 @@ def _loopback_only(_context: click.Context, _parameter: click.Parameter, host: s
 @click.command("systemd-unit")
 @instance_option
 @click.option("--user", default="gatehouse", show_default=True, help="The system user it serves as.")
+@click.option(
+    "--program",
+    type=click.Path(path_type=Path, dir_okay=False),
+    envvar="GATEHOUSE_PROGRAM",
+    help="The gatehouse program the unit runs (default: this installation's).",
+)
 @click.option("--host", default="127.0.0.1", show_default=True, callback=_loopback_only, help="Loopback address.")
 @port_option
 @backup_folder_option
@@ -90,13 +96,15 @@ def _loopback_only(_context: click.Context, _parameter: click.Parameter, host: s
 def systemd_unit(
     instance_dir: Path,
     user: str,
+    program: Path | None,
     host: str,
     port: int,
     backup_folder: Path | None,
     onion_hostname_file: Path | None,
 ) -> None:
     """Print a hardened systemd unit that serves the instance with this Gatehouse (save it as gatehouse.service)."""
-    gatehouse = Path(sys.executable).parent / "gatehouse"  # this installation's; not resolved: a venv's python links
+    # This installation's by default; not resolved: a venv's python is a link to the system's.
+    gatehouse = program or Path(sys.executable).parent / "gatehouse"
     settings = UnitSettings(
         gatehouse=gatehouse.absolute(),
         instance_dir=instance_dir.resolve(),
