@@ -16,6 +16,7 @@ from app.instance.folder import Instance
 from app.keys.keyring import current_public_keys
 from app.registrations.invitations import redeem
 from app.registrations.lifecycle import is_full
+from app.registrations.messages import key_for_new_registration
 from app.registrations.records import store_sealed_parts
 from app.storage import db
 
@@ -111,6 +112,8 @@ def register(
     registration_id = crypto.registration_id_for(codename_lookup)
     if connection.execute("SELECT 1 FROM kit_withdrawals WHERE registration_id = ?", (registration_id,)).fetchone():
         raise FormWithdrawn()
+    # Outside the transaction: the derivation's cost (crypto.messages) must not hold the database's write lock.
+    message_salt, message_public_key = key_for_new_registration(codename)
     try:
         with db.transaction(connection):
             if event.invitation_required:
@@ -119,9 +122,18 @@ def register(
             # Once every place is taken, newcomers go straight to the waiting list, and are told so.
             status = "waitlisted" if is_full(connection, event.id, event.capacity) else "submitted"
             connection.execute(
-                "INSERT INTO registrations (id, event_id, pseudonym, status, submitted_day, codename_lookup)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (registration_id, event.id, pseudonym, status, connection.clock.today(), codename_lookup),
+                "INSERT INTO registrations (id, event_id, pseudonym, status, submitted_day, codename_lookup,"
+                " message_public_key, message_salt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    registration_id,
+                    event.id,
+                    pseudonym,
+                    status,
+                    connection.clock.today(),
+                    codename_lookup,
+                    message_public_key,
+                    message_salt,
+                ),
             )
             seal_into_record(connection, event, registration_id, event.registration_fields(), values)
     except db.IntegrityError:
