@@ -25,7 +25,11 @@ def _send(staff, registration_id, text="", canned="", lang="en", token=None):
 
 
 def _answer(client, status_html, text=ANSWER):
-    tokens = dict(re.findall(r'name="(csrf_token|record)"[^>]*value="([^"]*)"', status_html.split('id="answer"')[1]))
+    tokens = dict(
+        re.findall(
+            r'name="(csrf_token|record)"[^>]*value="([^"]*)"', status_html.split('id="answer"')[1].split("</form>")[0]
+        )
+    )
     return client.post("/status/answer", data={**tokens, "text": text})
 
 
