@@ -192,3 +192,9 @@ def test_a_message_keeps_its_lines_and_is_never_markup(app, client, registered):
     _send(staff, registration_id, text="first line\r\n<b>QZX7</b> second")
     html = page_text(_status(client, codename))
     assert "first line<br>&lt;b&gt;QZX7&lt;/b&gt; second" in html and "<b>QZX7" not in html
+
+
+def test_the_privacy_notice_states_who_reads_messages_and_the_day_they_go(client):
+    html = page_text(client.get("/"))
+    notice = html.split('id="messages-notice"')[1].split("</p>")[0]
+    assert "the registration team" in notice and "Jun 7, 2027" in notice, notice
