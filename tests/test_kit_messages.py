@@ -6,13 +6,17 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from nacl.signing import SigningKey
 
 from app.common.actor import Actor
-from app.kits.sync import import_from_kit
+from app.kits.bundle import definition_hash
+from app.kits.instance import identity
+from app.kits.sync import KIND, SyncError, import_from_kit
 from app.registrations import messages
 from app.registrations.lifecycle import find_by_codename
 from app.registrations.record_format import MESSAGE_KEY_BYTES, RecordMalformed, RegistrationRecord, decode, encode
 from app.registrations.records import load_all_records
+from offline_bundle import write_bundle
 from tests.kit_fixtures import make_kit
 from tests.sync_fixtures import export, register_on_kit
 
@@ -102,3 +106,39 @@ def test_a_record_carries_its_message_key_exactly_or_does_not_decode(kit):
         decode(data[:at] + data[at + 1 :], event)  # one byte of it missing
     with pytest.raises(ValueError, match="message key"):
         encode(dataclasses.replace(record, message_key=b"short"), event)
+
+
+def test_a_bundle_from_a_kit_that_writes_the_earlier_format_still_imports(kit):
+    (codename,) = register_on_kit(kit, 1)
+    event = kit.instance.event
+    connection = kit.instance.connect()
+    try:
+        row = connection.execute(
+            "SELECT id, pseudonym, status, submitted_day, codename_lookup FROM registrations"
+        ).fetchone()
+        (stored,) = load_all_records(connection, event.id)
+        me = identity(connection)
+        definition = connection.execute("SELECT definition FROM events").fetchone()[0]
+    finally:
+        connection.close()
+    record = encode(RegistrationRecord(*row, stored.parts), event)  # as format 2 wrote it: no message key
+    header = {"event": event.id, "kit": me.name, "definition": definition_hash(definition)}
+    for version, imports in ((2, True), (1, False)):
+        parts = write_bundle(
+            KIND, {**header, "format": version}, [record],
+            signing_key=SigningKey(me.signing_key), recipient=me.central_bundle_public_key,
+        )  # fmt: skip
+        connection = kit.central.connect()
+        try:
+            if imports:
+                assert import_from_kit(connection, kit.central, parts).added == 1
+            else:
+                with pytest.raises(SyncError, match="another version"):
+                    import_from_kit(connection, kit.central, parts)
+        finally:
+            connection.close()
+    connection = kit.central.connect()
+    try:
+        assert messages.predates_messages(connection, _found_at_central(kit, codename).registration_id)
+    finally:
+        connection.close()
