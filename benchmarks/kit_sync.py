@@ -128,7 +128,9 @@ def main() -> None:
     )
     print(f"bundle        {result['bundle_bytes']:>12,} bytes in {result['parts']} parts")
     print(f"records       {result['record_bytes']:>12,} bytes handed to the bundle writer")
-    print(f"ciphertexts   {result['ciphertext_bytes']:>12,} bytes of sealed data keys and field ciphertexts")
+    print(
+        f"ciphertexts   {result['ciphertext_bytes']:>12,} bytes of sealed data keys, field ciphertexts and message keys"
+    )
     print(f"bundle / records      {result['bundle_bytes'] / result['record_bytes']:.4f}")
     print(
         f"bundle / ciphertexts  {ratio:.4f}  ({'within' if ratio <= TARGET_RATIO else 'OVER'} {TARGET_RATIO}:"

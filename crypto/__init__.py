@@ -15,6 +15,15 @@ from crypto.keys import (
     seal_to,
 )
 from crypto.kit import KitKeys, derive_kit_keys, normalise_kit_passphrase
+from crypto.messages import (
+    PARTICIPANT_KEY_COST,
+    ParticipantKeyCost,
+    SealedMessage,
+    new_message_salt,
+    open_message,
+    participant_key,
+    seal_message,
+)
 from crypto.names import (
     CODENAME_LOOKUP_BYTES,
     CODENAME_WORD_COUNT,
@@ -51,6 +60,13 @@ from crypto.records import (
 )
 
 __all__ = [
+    "PARTICIPANT_KEY_COST",
+    "ParticipantKeyCost",
+    "SealedMessage",
+    "new_message_salt",
+    "open_message",
+    "participant_key",
+    "seal_message",
     "PRODUCTION_COST",
     "Argon2Cost",
     "WrongPassphrase",

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime
 import re
 
+from app.common.actor import Actor
 from app.common.clock import Clock
+from app.registrations import messages
 from app.registrations.lifecycle import decide
 from app.web.state import state_of
 
@@ -92,6 +94,18 @@ def approve(app, registration_id):
         connection.close()
 
 
+def send_canned_messages(app, registration_id, keys=("passport_expiry", "flight_booked", "could_not_reach")):
+    """The event's canned messages, sent by a holder of messages_by (sending needs only its public key)."""
+    instance = state_of(app).instance
+    holder = Actor("ana", "staff", frozenset({instance.event.messages.by}))
+    connection = instance.connect()
+    try:
+        for key in keys:
+            messages.send(connection, instance.event, registration_id, text="", canned=key, actor=holder)
+    finally:
+        connection.close()
+
+
 def page_text(response) -> str:
     return response.get_data(as_text=True)
 
@@ -124,6 +138,12 @@ def every_participant_page(app, client, language: str) -> dict[str, tuple[object
     pseudonym = re.search(r'id="pseudonym"[^>]*>([^<]+)<', page_text(pending)).group(1)
     approve(app, ids_by_pseudonym(app)[pseudonym])
     approved = client.post("/status" + q, data={"csrf_token": csrf, "codename": codename})
+    send_canned_messages(app, ids_by_pseudonym(app)[pseudonym])
+    with_messages = client.post("/status" + q, data={"csrf_token": csrf, "codename": codename})
+    action, answer_tokens = form_on(page_text(with_messages), "/status/answer")
+    empty_answer = client.post(action, data={**answer_tokens, "text": " "})
+    action, answer_tokens = form_on(page_text(empty_answer), "/status/answer")
+    answered = client.post(action, data={**answer_tokens, "text": "QZX7ANSWER93"})
     action, follow_up_tokens = form_on(page_text(approved), "/status/follow-up")
     bad_date = client.post(action, data={**follow_up_tokens, **FOLLOW_UP, "arrival_date": "next week"})
     # A token is good for one sending: the page that names the mistake carries a new one.
@@ -146,6 +166,9 @@ def every_participant_page(app, client, language: str) -> dict[str, tuple[object
             approved,
             "Now that you are accepted, we need these to book your travel and support your visa.",
         ),
+        "status with three messages": (with_messages, "Send my answer"),
+        "answer with errors": (empty_answer, "Please write your answer first."),
+        "answer sent": (answered, "Your answer is sent, encrypted so that only the organisers can read it."),
         "follow-up with errors": (bad_date, "Please give a date as year-month-day, for example 2027-05-04."),
         "follow-up sent": (sent, "Thank you: your details are in, encrypted like the rest."),
         "withdrawn": (withdrawn, "Your data is destroyed"),

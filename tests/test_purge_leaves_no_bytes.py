@@ -14,10 +14,11 @@ from pathlib import Path
 import sqlcipher3
 
 import crypto
+from app.common.actor import Actor
 from app.events.definition import load_event
 from app.instance.folder import Instance
 from app.instance.setup import set_up_database
-from app.registrations import retention
+from app.registrations import messages, retention
 from app.registrations.lifecycle import decide, find_by_id, withdraw
 from app.registrations.register import add_follow_up
 from app.storage import db
@@ -46,7 +47,17 @@ def _unencrypted_instance(tmp_path: Path):
     for registration_id in ids[::3]:
         decide(connection, event.id, registration_id, "approved", "ana")
         add_follow_up(connection, event, registration_id, FOLLOW_UP)
+    holder = Actor("ana", "staff", frozenset({"contact"}))
+    for registration_id in ids[::2]:
+        messages.send(connection, event, registration_id, text="the venue changed", actor=holder)
+        messages.answer(connection, event, registration_id, "thank you, noted")
     return path, connection, event, instance, ids
+
+
+def _messages(connection, where: str = "1") -> list[bytes]:
+    """Message bodies and their sealed keys, as stored."""
+    rows = connection.execute(f"SELECT body, key_for_compartment FROM messages WHERE {where}")  # noqa: S608
+    return [value for row in rows for value in row]
 
 
 def _still_on_disk(ciphertexts: list[bytes], on_disk: bytes) -> list[bytes]:
@@ -74,9 +85,28 @@ def test_purged_ciphertexts_leave_no_byte_in_the_database_or_its_wal(tmp_path):
     connection.close()
 
 
+def test_messages_purged_when_due_leave_no_byte_in_the_database_or_its_wal(tmp_path):
+    path, connection, event, _instance, _ids = _unencrypted_instance(tmp_path)
+    due = event.messages_destroyed_on()
+    assert retention.purge(connection, event, due - datetime.timedelta(days=1)).messages == 0, "kept until due"
+    doomed = _messages(connection)
+    kept = _ciphertexts(connection, "field_key = 'full_name'")  # kept 60 days: the records outlive their messages
+    assert len(doomed) == 2 * 2 * 60 and kept
+    assert all(c in _files(path) for c in doomed + kept), "the search must find what is there"
+
+    report = retention.purge(connection, event, due)
+    assert report.messages == 120 and connection.execute("SELECT count(*) FROM messages").fetchone()[0] == 0
+
+    on_disk = _files(path)
+    assert all(c in on_disk for c in kept), "the values still kept must be found: the search works"
+    left = _still_on_disk(doomed, on_disk)
+    assert left == [], f"{len(left)} purged messages still on disk"
+    connection.close()
+
+
 def test_a_withdrawn_record_leaves_no_byte_in_the_database_or_its_wal(tmp_path):
     path, connection, _event, _instance, ids = _unencrypted_instance(tmp_path)
-    withdrawn = ids[1::4]
+    withdrawn = ids[::4]  # every one of these has a message and an answer
     doomed = [
         row[0]
         for registration_id in withdrawn
@@ -84,7 +114,8 @@ def test_a_withdrawn_record_leaves_no_byte_in_the_database_or_its_wal(tmp_path):
             "SELECT ciphertext FROM field_values WHERE registration_id = ?", (registration_id,)
         )
     ]
-    kept = _ciphertexts(connection, f"registration_id = '{ids[0]}'")
+    doomed += _messages(connection, f"registration_id IN ({', '.join(repr(i) for i in withdrawn)})")
+    kept = _ciphertexts(connection, f"registration_id = '{ids[1]}'")
     for registration_id in withdrawn:
         withdraw(connection, find_by_id(connection, registration_id))
 

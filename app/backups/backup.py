@@ -157,7 +157,8 @@ def backup_into(
 def first_due_day(connection: Connection, event: Event, today: datetime.date) -> datetime.date | None:
     """The earliest day on which the instance could destroy a value this backup holds, whatever is decided from
     today on: a rule that counts from an approval or a rejection is counted from today for a registration not
-    (yet) so decided, since it could be decided today. None when the backup holds no value at all."""
+    (yet) so decided, since it could be decided today. Messages count from the event's rule for them. None when the
+    backup holds no value and no message at all."""
     rejection = event.retain_days_after_rejection
     due: list[datetime.date] = []
     for field_key, status, earliest_decision in connection.execute(
@@ -174,6 +175,9 @@ def first_due_day(connection: Connection, event: Event, today: datetime.date) ->
             due.append((decided if status == "approved" else today) + datetime.timedelta(days=field.retention.days + 1))
         if rejection is not None:
             due.append((decided if status == "rejected" else today) + datetime.timedelta(days=rejection + 1))
+    messages_due = event.messages_destroyed_on()
+    if messages_due is not None and connection.execute("SELECT 1 FROM messages LIMIT 1").fetchone():
+        due.append(messages_due)
     return min(due, default=None)
 
 

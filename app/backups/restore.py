@@ -35,6 +35,7 @@ REGISTRATION_ROWS = {
     "data_keys": "registration_id",
     "field_values": "registration_id",
     "set_aside": "registration_id",
+    "messages": "registration_id",  # a withdrawn registration's messages and answers went with it
 }
 
 

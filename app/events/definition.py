@@ -40,6 +40,9 @@ class Text:
     def __call__(self, language: str) -> str:
         return self._by_language.get(language) or self._by_language["en"]
 
+    def languages(self) -> tuple[str, ...]:
+        return tuple(self._by_language)
+
 
 @dataclass(frozen=True)
 class Compartment:
@@ -86,6 +89,32 @@ class BadgeFields:
     compartments: tuple[str, ...]  # the compartments these fields are sealed to, in the definition's order
 
 
+# A message's length when the event says nothing (message_max_length), and the most it may allow.
+DEFAULT_MESSAGE_MAX_LENGTH = 2000
+MESSAGE_MAX_LENGTH_LIMIT = 4000
+
+
+@dataclass(frozen=True)
+class CannedMessage:
+    """A message staff may send as it is, written by the organisers in each language they give."""
+
+    key: str
+    text: Text
+
+
+@dataclass(frozen=True)
+class MessageRules:
+    """Messages between the organisers and a participant: who writes and reads them, how long, how long kept."""
+
+    by: str  # the compartment whose holders send and read messages, and whose key every message is sealed to
+    retain_days_after_event: int
+    max_length: int
+    canned: tuple[CannedMessage, ...]
+
+    def canned_message(self, key: str) -> CannedMessage | None:
+        return next((message for message in self.canned if message.key == key), None)
+
+
 @dataclass(frozen=True)
 class Event:
     id: str
@@ -105,6 +134,7 @@ class Event:
     fields: tuple[Field, ...]
     badges: BadgeFields | None = None  # None: the event prints no badges
     smallest_count_shown: int = DEFAULT_SMALLEST_COUNT_SHOWN  # a count below it is shown as "fewer than" it
+    messages: MessageRules | None = None  # None: the event has no messages (no messages_by)
 
     def registration_fields(self) -> tuple[Field, ...]:
         """The fields asked at registration; follow-up fields wait for approval."""
@@ -132,6 +162,12 @@ class Event:
         if approved_on is None:
             return self.latest_destruction()
         return min(approved_on + datetime.timedelta(days=field.retention.days + 1), self.latest_destruction())
+
+    def messages_destroyed_on(self) -> datetime.date | None:
+        """The day every message and answer is destroyed (the day after the last day kept); None without messages."""
+        if self.messages is None:
+            return None
+        return self.ends + datetime.timedelta(days=self.messages.retain_days_after_event + 1)
 
 
 def load_event(source: str) -> Event:
@@ -212,6 +248,7 @@ def _event(data: dict[str, Any]) -> Event:
         fields=fields,
         badges=_badges(data.get("badges"), fields, names),
         smallest_count_shown=smallest_count_shown,
+        messages=_messages(info, data, names, max_retention),
     )
 
 
@@ -358,6 +395,43 @@ def _badges(raw: Any, fields: tuple[Field, ...], compartments: list[str]) -> Bad
         no_face=tuple(marks["no_face"]),
         compartments=tuple(compartment for compartment in compartments if compartment in needed),
     )
+
+
+def _messages(
+    info: dict[str, Any], data: dict[str, Any], compartments: list[str], max_retention: int
+) -> MessageRules | None:
+    """messages_by, messages_retain_days_after_event and message_max_length in [event]; [[messages]] canned ones."""
+    by = info.get("messages_by")
+    if by is None:
+        if "messages" in data or any(key in info for key in ("messages_retain_days_after_event", "message_max_length")):
+            raise EventDefinitionError("[event] messages_by: name the compartment that sends and reads messages")
+        return None
+    if by not in compartments:
+        raise EventDefinitionError(f"[event] messages_by: '{by}' is not a defined compartment")
+    retain = info.get("messages_retain_days_after_event", max_retention)
+    if not _is_whole(retain) or not 0 <= retain <= max_retention:
+        raise EventDefinitionError(
+            f"[event] messages_retain_days_after_event: a whole number from 0 to {max_retention}"
+            " (max_retain_days_after_event)"
+        )
+    max_length = info.get("message_max_length", DEFAULT_MESSAGE_MAX_LENGTH)
+    if not _is_whole(max_length) or not 1 <= max_length <= MESSAGE_MAX_LENGTH_LIMIT:
+        raise EventDefinitionError(f"[event] message_max_length: a whole number from 1 to {MESSAGE_MAX_LENGTH_LIMIT}")
+    canned = []
+    for position, entry in enumerate(_list(data, "messages")):
+        where = f"[[messages]] #{position + 1}"
+        if not isinstance(entry, dict):
+            raise EventDefinitionError(f"{where}: expected a table")
+        key = _required(entry, "key", str, where)
+        if not _KEY.fullmatch(key):
+            raise EventDefinitionError(f"{where} key: use lowercase letters, digits and underscores")
+        text = Text(_required(entry, "text", (str, dict), where), f"message '{key}' text")
+        if any(len(text(language)) > max_length for language in text.languages()):
+            raise EventDefinitionError(f"message '{key}' text: longer than message_max_length ({max_length})")
+        canned.append(CannedMessage(key, text))
+    if len({message.key for message in canned}) != len(canned):
+        raise EventDefinitionError("[[messages]]: two messages share a key")
+    return MessageRules(by, retain, max_length, tuple(canned))
 
 
 def _choices(raw: Any, where: str) -> Iterator[tuple[str, Text]]:

@@ -40,7 +40,8 @@ from app.storage import db
 from offline_bundle import read_bundle, write_bundle
 
 KIND = "kit-sync"
-FORMAT = 2  # the registration records of app/registration_records.py
+FORMAT = 3  # the registration records of app/registrations/record_format.py; 3 adds the participant's message key
+READ_FORMATS = (2, FORMAT)  # a kit not yet updated writes 2: the same records without message keys
 _BUNDLE_ID = slice(10, 26)  # where every part header holds the bundle id (offline_bundle/FORMAT.md)
 
 
@@ -84,7 +85,8 @@ def export_for_central(
     rows = {
         row[0]: row[1:]
         for row in connection.execute(
-            "SELECT id, pseudonym, status, submitted_day, codename_lookup FROM registrations"  # noqa: S608
+            "SELECT id, pseudonym, status, submitted_day, codename_lookup, message_public_key, message_salt"  # noqa: S608
+            " FROM registrations"
             f" WHERE event_id = ?{pending}",
             (event.id,),
         )
@@ -99,8 +101,11 @@ def export_for_central(
         return None
     parts_of = {record.registration_id: record.parts for record in load_all_records(connection, event.id)}
     progress, records, ciphertext_bytes = steps("Encoding"), [], 0
-    for done, (registration_id, (pseudonym, status, day, lookup)) in enumerate(sorted(rows.items()), 1):
-        record = RegistrationRecord(registration_id, pseudonym, status, day, lookup, parts_of.get(registration_id, ()))
+    for done, (registration_id, (pseudonym, status, day, lookup, public, salt)) in enumerate(sorted(rows.items()), 1):
+        sealed = parts_of.get(registration_id, ())
+        # The participant's message key, so that messages reach a registration made here (NULL before messages).
+        message_key = public + salt if public is not None and salt is not None else b""
+        record = RegistrationRecord(registration_id, pseudonym, status, day, lookup, sealed, message_key)
         records.append(encode(record, event))
         ciphertext_bytes += record.ciphertext_bytes()
         progress(done, len(rows))
@@ -188,7 +193,7 @@ def import_from_kit(
 def _check_header(connection: db.Connection, event: Event, header: dict) -> None:
     if header.get("event") != event.id:
         raise SyncError(f"This bundle is for the event {header.get('event')!r}, not {event.id!r}.")
-    if header.get("format") != FORMAT:
+    if header.get("format") not in READ_FORMATS:
         raise SyncError("This bundle was written by another version of Gatehouse: update the kit or this instance.")
     definition = connection.execute("SELECT definition FROM events WHERE id = ?", (event.id,)).fetchone()[0]
     if header.get("definition") != definition_hash(definition):
@@ -280,10 +285,21 @@ def _import_one(
         pseudonym = free_pseudonym(connection, event.id)
         report.renamed += 1
     report.waitlisted += status == "waitlisted"
+    public_key, salt = (record.message_key[:32], record.message_key[32:]) if record.message_key else (None, None)
     connection.execute(
-        "INSERT INTO registrations (id, event_id, pseudonym, status, submitted_day, codename_lookup, source_kit)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (registration_id, event.id, pseudonym, status, record.submitted_day, record.codename_lookup, kit),
+        "INSERT INTO registrations (id, event_id, pseudonym, status, submitted_day, codename_lookup, source_kit,"
+        " message_public_key, message_salt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            registration_id,
+            event.id,
+            pseudonym,
+            status,
+            record.submitted_day,
+            record.codename_lookup,
+            kit,
+            public_key,
+            salt,
+        ),
     )
     for generation, part in record.parts:
         store_sealed_parts(connection, registration_id, crypto.SealedRecord((part,)), {part.compartment: generation})

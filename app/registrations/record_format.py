@@ -4,15 +4,17 @@ A record carries what no encoding can shrink (sealed data keys and field ciphert
 beside them as the other end needs: about 30 bytes for a registration of the demo event.
 
     record     = u8 head || u16 day submitted (days since 2000-01-01) || pseudonym
-              || key (16 bytes) || field map || keys || size classes || ciphertext ...
-    head       = type (bits 7-6: 01 a registration) | L (bit 5) | P (bit 4) | status (bits 1-0:
-                 0 submitted, 1 approved, 2 waitlisted, 3 rejected); bits 3-2 are zero
+              || key (16 bytes) || [message key] || field map || keys || size classes || ciphertext ...
+    head       = type (bits 7-6: 01 a registration) | L (bit 5) | P (bit 4) | M (bit 3) | status (bits 1-0:
+                 0 submitted, 1 approved, 2 waitlisted, 3 rejected); bit 2 is zero
     pseudonym  = P clear: 3 bytes, adjective index || noun index || number − 10 (crypto's word lists)
                  P set:   u8 length || UTF-8, for a pseudonym not drawn from the word lists (a kit-sync
                           importer renames such a registration: staff see only pseudonyms of the grammar)
     key        = L set:   the codename look-up; the registration id is derived from it
                           (crypto.registration_id_for), so a kit-sync record need not carry both
                  L clear: the registration id (a staff export carries no look-up)
+    message key = M set only: the participant's X25519 public key (32 bytes) || the salt it was derived with
+                 (16 bytes; crypto.messages), so that messages reach a registration made on a field kit
     field map  = one bit per field of the event definition, in its order, most significant bit first,
                  padded with zero bits to whole bytes: set for each field the record carries
     keys       = for each compartment that holds a carried field, in the definition's order:
@@ -52,6 +54,8 @@ _EPOCH = datetime.date(2000, 1, 1)
 _ID_BYTES = 16
 _HAS_LOOKUP = 0b0010_0000
 _PSEUDONYM_AS_TEXT = 0b0001_0000
+_HAS_MESSAGE_KEY = 0b0000_1000
+MESSAGE_KEY_BYTES = 32 + 16  # public key, salt
 _STATUS_BITS = 0b0000_0011
 _MAX_GENERATION = 0xFFFF
 
@@ -68,10 +72,11 @@ class RegistrationRecord:
     submitted_day: str
     codename_lookup: bytes  # empty when not carried
     parts: tuple[tuple[int, crypto.SealedPart], ...]  # (key generation, part)
+    message_key: bytes = b""  # public key || salt (MESSAGE_KEY_BYTES), or empty: not carried
 
     def ciphertext_bytes(self) -> int:
-        """The bytes of sealed data keys and field ciphertexts: what no encoding can make smaller."""
-        return sum(
+        """The bytes of sealed data keys, field ciphertexts and the message key: what no encoding can make smaller."""
+        return len(self.message_key) + sum(
             len(part.sealed_data_key) + sum(len(c) for c in part.ciphertexts.values()) for _g, part in self.parts
         )
 
@@ -94,6 +99,10 @@ def encode(record: RegistrationRecord, event: Event) -> bytes:
         text = record.pseudonym.encode("utf-8")
         head, pseudonym = head | _PSEUDONYM_AS_TEXT, bytes([len(text)]) + text
     day = (datetime.date.fromisoformat(record.submitted_day) - _EPOCH).days
+    if record.message_key:
+        if len(record.message_key) != MESSAGE_KEY_BYTES:
+            raise ValueError("a message key is a 32-byte public key and a 16-byte salt")
+        head, key = head | _HAS_MESSAGE_KEY, key + record.message_key
 
     guard = {}  # field key -> position of its part in record.parts
     for position, (generation, part) in enumerate(record.parts):
@@ -144,7 +153,7 @@ def decode_withdrawal(data: bytes) -> str:
 def decode(data: bytes, event: Event) -> RegistrationRecord:
     reader = _Reader(data)
     head = reader.integer(1, "head")
-    if head >> 6 != REGISTRATION or head & 0b1100:
+    if head >> 6 != REGISTRATION or head & 0b0100:
         raise RecordMalformed("a record is not a registration")
     status = STATUSES[head & _STATUS_BITS]
     submitted_day = (_EPOCH + datetime.timedelta(days=reader.integer(2, "day"))).isoformat()
@@ -162,6 +171,7 @@ def decode(data: bytes, event: Event) -> RegistrationRecord:
             raise RecordMalformed("a pseudonym's indices name no word") from None
     key = reader.take(_ID_BYTES, "look-up or id")
     lookup, registration_id = (key, crypto.registration_id_for(key)) if head & _HAS_LOOKUP else (b"", key.hex())
+    message_key = reader.take(MESSAGE_KEY_BYTES, "message key") if head & _HAS_MESSAGE_KEY else b""
 
     carried_bits = _unbits(reader.take((len(event.fields) + 7) // 8, "field map"), len(event.fields))
     fields = [field for field, carried in zip(event.fields, carried_bits, strict=True) if carried]
@@ -200,7 +210,7 @@ def decode(data: bytes, event: Event) -> RegistrationRecord:
         (generation, crypto.SealedPart(name, sealed_key, guarded))
         for (name, generation, sealed_key), guarded in zip(keys, ciphertexts, strict=True)
     )
-    return RegistrationRecord(registration_id, pseudonym, status, submitted_day, lookup, parts)
+    return RegistrationRecord(registration_id, pseudonym, status, submitted_day, lookup, parts, message_key)
 
 
 def _generation(value: int) -> int:

@@ -94,10 +94,11 @@ def open_record(event_id: str, record: StoredRecord, keys: HeldKeys) -> dict[str
 
 
 def destroy(connection: Connection, registration_id: str) -> None:
-    """Delete a registration with every ciphertext and sealed data key it had, inside the caller's transaction.
+    """Delete a registration with every ciphertext, sealed data key and message it had, inside the caller's transaction.
 
     The caller scrubs the database afterwards (app.storage.db.scrub), so no copy stays in free pages or the WAL.
     """
+    connection.execute("DELETE FROM messages WHERE registration_id = ?", (registration_id,))
     connection.execute("DELETE FROM field_values WHERE registration_id = ?", (registration_id,))
     connection.execute("DELETE FROM data_keys WHERE registration_id = ?", (registration_id,))
     connection.execute("DELETE FROM registrations WHERE id = ?", (registration_id,))

@@ -17,6 +17,7 @@ from app.keys.keyring import current_public_keys
 from app.registrations import destroyed
 from app.registrations.invitations import redeem
 from app.registrations.lifecycle import is_full
+from app.registrations.messages import key_for_new_registration
 from app.registrations.records import store_sealed_parts
 from app.storage import db
 
@@ -116,6 +117,8 @@ def register(
     ).fetchone()
     if withdrawn_on_kit or destroyed.was_destroyed(connection, registration_id):
         raise FormWithdrawn()
+    # Outside the transaction: the derivation's cost (crypto.messages) must not hold the database's write lock.
+    message_salt, message_public_key = key_for_new_registration(codename)
     try:
         with db.transaction(connection):
             if event.invitation_required:
@@ -124,9 +127,18 @@ def register(
             # Once every place is taken, newcomers go straight to the waiting list, and are told so.
             status = "waitlisted" if is_full(connection, event.id, event.capacity) else "submitted"
             connection.execute(
-                "INSERT INTO registrations (id, event_id, pseudonym, status, submitted_day, codename_lookup)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (registration_id, event.id, pseudonym, status, connection.clock.today(), codename_lookup),
+                "INSERT INTO registrations (id, event_id, pseudonym, status, submitted_day, codename_lookup,"
+                " message_public_key, message_salt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    registration_id,
+                    event.id,
+                    pseudonym,
+                    status,
+                    connection.clock.today(),
+                    codename_lookup,
+                    message_public_key,
+                    message_salt,
+                ),
             )
             seal_into_record(connection, event, registration_id, event.registration_fields(), values)
     except db.IntegrityError:

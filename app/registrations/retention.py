@@ -65,6 +65,7 @@ class PurgeReport:
     values: dict[str, dict[str, int]] = field(default_factory=dict)  # field key -> rule -> count
     data_keys: int = 0
     records: int = 0
+    messages: int = 0  # messages and answers, under the event's rule for them or with their record
 
     @property
     def values_destroyed(self) -> int:
@@ -87,7 +88,7 @@ def purge(
     A dry run does the same work and rolls it back, so its counts are exactly what a purge would
     destroy. Killed half-way, the transaction leaves the database as it was, and the next purge
     does the whole job. ``progress`` is told each step as it starts: "field KEY", "data keys",
-    "records", "log", "commit", then "scrub" once the transaction is committed.
+    "messages", "records", "log", "commit", then "scrub" once the transaction is committed.
     """
     report = PurgeReport(on_day, dry_run)
     connection.execute("BEGIN IMMEDIATE")
@@ -111,10 +112,15 @@ def purge(
             "DELETE FROM data_keys WHERE NOT EXISTS (SELECT 1 FROM field_values AS f"
             " WHERE f.registration_id = data_keys.registration_id AND f.data_key_id = data_keys.id)"
         ).rowcount
+        progress("messages")
+        report.messages = _purge_messages(connection, event, on_day)
         progress("records")
         ended = connection.execute(f"SELECT id FROM registrations WHERE {_NO_KEY_LEFT}", (event.id,)).fetchall()  # noqa: S608
         for (registration_id,) in ended:
             destroyed.record_registration(connection, registration_id)
+            report.messages += connection.execute(
+                "DELETE FROM messages WHERE registration_id = ?", (registration_id,)
+            ).rowcount
         report.records = connection.execute(f"DELETE FROM registrations WHERE {_NO_KEY_LEFT}", (event.id,)).rowcount  # noqa: S608
         if not dry_run:
             progress("log")
@@ -131,23 +137,32 @@ def purge(
     return report
 
 
+def _purge_messages(connection: Connection, event: Event, on_day: datetime.date) -> int:
+    """Every message and answer of the event, once its rule for them (or its maximum) has run out."""
+    due = event.messages_destroyed_on()
+    if due is None or on_day < min(due, event.latest_destruction()):
+        return 0
+    return connection.execute(
+        "DELETE FROM messages WHERE registration_id IN (SELECT id FROM registrations WHERE event_id = ?)", (event.id,)
+    ).rowcount
+
+
 def _log(connection: Connection, report: PurgeReport) -> None:
     """One entry per field with what was destroyed and under which rule; one for the run, once a day at least."""
     for field_key, by_rule in sorted(report.values.items()):
         audit.record(connection, ACTOR, "purge", field_key, {"destroyed": sum(by_rule.values()), "rules": by_rule})
     last_run = audit.last_entry_with_action(connection, "purge run")
-    if report.values_destroyed or report.records or last_run is None or last_run.day < audit.current_day(connection):
-        audit.record(
-            connection,
-            ACTOR,
-            "purge run",
-            detail={
-                "purged as of": report.on_day.isoformat(),
-                "values destroyed": report.values_destroyed,
-                "data keys destroyed": report.data_keys,
-                "records destroyed": report.records,
-            },
-        )
+    destroyed_any = report.values_destroyed or report.records or report.messages
+    if destroyed_any or last_run is None or last_run.day < audit.current_day(connection):
+        detail: dict[str, object] = {
+            "purged as of": report.on_day.isoformat(),
+            "values destroyed": report.values_destroyed,
+            "data keys destroyed": report.data_keys,
+            "records destroyed": report.records,
+        }
+        if report.messages:
+            detail["messages destroyed"] = report.messages
+        audit.record(connection, ACTOR, "purge run", detail=detail)
 
 
 def purge_day(connection: Connection) -> datetime.date:

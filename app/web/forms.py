@@ -51,7 +51,8 @@ def _at_most(length: int) -> Length:
     )
 
 
-def _readable(_form: FlaskForm, field: Field) -> None:
+def readable(_form: FlaskForm, field: Field) -> None:
+    """No control character, nor the mark of bytes that were not UTF-8."""
     if isinstance(field.data, str) and _UNREADABLE.search(field.data):
         raise ValidationError(_l("This contains characters that could not be read. Please type it again."))
 
@@ -86,7 +87,7 @@ def _strip(value: object) -> object:
 def _form_field(field: EventField, language: str) -> Field:
     # DataRequired looks at the value after stripping: spaces alone are not an answer.
     presence = DataRequired(_l("Please fill in this field.")) if field.required else Optional()
-    checks = [presence, _at_most(field.max_length), _readable]
+    checks = [presence, _at_most(field.max_length), readable]
     options = {
         "label": field.label(language),
         "description": field.help(language) if field.help else "",
@@ -179,6 +180,13 @@ def _codename_field(field_id: str = "codename") -> StringField:
 
 class StatusForm(GatehouseForm):
     codename = _codename_field()
+
+
+class AnswerForm(GatehouseForm):
+    """The participant's answer to the organisers, with the one-time token that ties it to the record looked up."""
+
+    record = HiddenField()
+    text = TextAreaField(_l("Your answer to the organisers"), validators=[readable])
 
 
 class WithdrawForm(GatehouseForm):

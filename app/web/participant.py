@@ -6,11 +6,20 @@ from flask import Blueprint, render_template
 from flask_babel import gettext as _
 
 import crypto
+from app.registrations import messages
 from app.registrations.invitations import InvitationRefused
-from app.registrations.lifecycle import Found, find_by_codename, find_by_id, has_values_for, withdraw
+from app.registrations.lifecycle import (
+    Found,
+    UnknownRegistration,
+    find_by_codename,
+    find_by_id,
+    has_values_for,
+    withdraw,
+)
 from app.registrations.register import FormWithdrawn, NotApproved, add_follow_up, register
 from app.web import privacy, state
 from app.web.forms import (
+    AnswerForm,
     StatusForm,
     WithdrawForm,
     event_values,
@@ -86,13 +95,28 @@ def _look_up(form) -> tuple[Found | None, str | None, int]:
     return found, None, 200
 
 
-def _status_page(form, found=None, message=None, code=200, withdraw_form=None, follow_up_form=None, notice=None):
+def _status_page(
+    form,
+    found=None,
+    message=None,
+    code=200,
+    withdraw_form=None,
+    follow_up_form=None,
+    notice=None,
+    thread: messages.ParticipantView | None = None,
+    answer_form: AnswerForm | None = None,
+):
     form.codename.data = ""  # the codename is a secret: never written back into a page
     event = state.instance().event
     if found is not None and found.status == "approved" and event.follow_up_fields():
         follow_up_form = follow_up_form or follow_up_form_class(event, current_language())()
         # Each form shown gets a token of its own, good for one sending.
         follow_up_form.record.data = state.state().follow_up_tokens.issue(found.registration_id)
+    if found is not None and (answer_form is not None or (thread is not None and thread.may_answer)):
+        answer_form = answer_form or AnswerForm()
+        answer_form.record.data = state.state().answer_tokens.issue(found.registration_id)
+    else:
+        answer_form = None
     return render_template(
         "status.html",
         form=form,
@@ -101,6 +125,8 @@ def _status_page(form, found=None, message=None, code=200, withdraw_form=None, f
         notice=notice,
         withdraw_form=withdraw_form or WithdrawForm(),
         follow_up_form=follow_up_form if found is not None else None,
+        thread=thread,
+        answer_form=answer_form,
         follow_up_received=found is not None
         and has_values_for(
             state.connection(), found.registration_id, [field.key for field in event.follow_up_fields()]
@@ -116,7 +142,41 @@ def status():
     if not form.validate():
         return _status_page(form, code=400)
     found, message, code = _look_up(form)
-    return _status_page(form, found, message, code)
+    if found is None:
+        return _status_page(form, found, message, code)
+    # Only now, with the registration found: a wrong codename costs no derivation and reveals no message.
+    thread = messages.for_participant(
+        state.connection(), state.instance().event, found.registration_id, form.codename.data
+    )
+    return _status_page(form, found, message, code, thread=thread)
+
+
+@bp.post("/status/answer")
+def answer_page():
+    event = state.instance().event
+    form = AnswerForm()
+    registration_id = state.state().answer_tokens.redeem(form.record.data or "")
+    found = find_by_id(state.connection(), registration_id) if registration_id else None
+    if found is None:  # a forged, used or expired token, or a record withdrawn since
+        message = _("This form has expired. Please look up your status again with your codename.")
+        return _status_page(StatusForm(), message=message, code=400)
+    if not form.validate():
+        return _status_page(StatusForm(), found, answer_form=form, code=400)
+    try:
+        messages.answer(state.connection(), event, found.registration_id, form.text.data or "")
+    except messages.MessageEmpty:
+        form.text.errors = [_("Please write your answer first.")]
+    except messages.MessageTooLong as too_long:
+        form.text.errors = [_("Please keep your answer to at most %(max)d characters.", max=too_long.limit)]
+    except (messages.MessageUnreadable, messages.TextAndCanned):
+        form.text.errors = [_("This contains characters that could not be read. Please type it again.")]
+    except (UnknownRegistration, messages.MessagesOff):
+        message = _("This form has expired. Please look up your status again with your codename.")
+        return _status_page(StatusForm(), message=message, code=400)
+    else:
+        notice = _("Your answer is sent, encrypted so that only the organisers can read it.")
+        return _status_page(StatusForm(), found, notice=notice)
+    return _status_page(StatusForm(), found, answer_form=form, code=400)
 
 
 @bp.post("/status/follow-up")

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from app.common.errors import NotAllowed
 from app.keys import keyring
-from app.registrations import lifecycle, listing, reading, set_aside
+from app.registrations import lifecycle, listing, messages, reading, set_aside
 from app.registrations.lifecycle import CapacityReached, UnknownRegistration
 from app.staff import accounts, grants
 from app.staff.accounts import UnknownStaff
@@ -20,7 +20,16 @@ from app.web import staff_login, state
 from app.web.access import COOKIE, staff_required
 from app.web.cookies import cookie_is_secure
 from app.web.i18n import current_language
-from app.web.staff_forms import DecisionForm, DestroyForm, GrantForm, LoginForm, LogoutForm, ReasonForm, RevokeForm
+from app.web.staff_forms import (
+    DecisionForm,
+    DestroyForm,
+    GrantForm,
+    LoginForm,
+    LogoutForm,
+    MessageForm,
+    ReasonForm,
+    RevokeForm,
+)
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 READERS = ("admin", "staff")
@@ -144,8 +153,16 @@ def _pseudonym_and_status(registration_id: str) -> tuple[str, str]:
 def registration(session: StaffSession, registration_id: str) -> Page:
     """The record: its answers if this reader opened it and has not closed it, else the form to open it."""
     pseudonym, status = _pseudonym_and_status(registration_id)
+    sent = request.args.get("sent") == "1"
     return _registration_page(
-        session, registration_id, pseudonym, status, ReasonForm(), DecisionForm(), _still_open(session, registration_id)
+        session,
+        registration_id,
+        pseudonym,
+        status,
+        ReasonForm(),
+        DecisionForm(),
+        _still_open(session, registration_id),
+        notice=_("Sent. The participant reads it on their status page, with their codename.") if sent else None,
     )
 
 
@@ -176,8 +193,12 @@ def _registration_page(
     opened: dict[str, dict[str, str]] | None = None,
     code: int = 200,
     destroy_form: DestroyForm | None = None,
+    message_form: MessageForm | None = None,
+    notice: str | None = None,
 ) -> Page:
     event = state.instance().event
+    connection = state.connection()
+    may_message = messages.may_message(session.actor(), event)
     return render_template(
         "staff/registration.html",
         session=session,
@@ -191,8 +212,25 @@ def _registration_page(
         set_aside_on=set_aside.set_aside_on(state.connection(), registration_id),
         may_destroy=set_aside.may_destroy(session.actor(), event),
         destroy_form=destroy_form or DestroyForm(prefix="destroy"),
+        may_message=may_message,
+        predates_messages=may_message and messages.predates_messages(connection, registration_id),
+        # The messages and answers are read as part of the opening, logged with its reason: only while it is open.
+        thread=messages.thread(connection, event, registration_id, session.keys)
+        if may_message and opened is not None
+        else None,
+        message_form=message_form or _message_form(MessageForm(prefix="message")),
+        notice=notice,
         logout=LogoutForm(),
     ), code
+
+
+def _message_form(form: MessageForm) -> MessageForm:
+    rules = state.instance().event.messages
+    canned = rules.canned if rules is not None else ()
+    form.canned.choices = [("", _("None: I write my own"))] + [
+        (message.key, message.text(current_language())) for message in canned
+    ]
+    return form
 
 
 @bp.post("/registrations/<registration_id>/open")
@@ -258,6 +296,60 @@ def destroy(session: StaffSession, registration_id: str) -> Page | BaseResponse:
             code=409 if opens else 400,
         )  # fmt: skip
     return redirect(url_for("staff.registrations"), code=303)
+
+
+@bp.post("/registrations/<registration_id>/message")
+@staff_required(READERS)
+def send_message(session: StaffSession, registration_id: str) -> Page | BaseResponse:
+    """A message to the participant, from a holder of the event's messages_by compartment; logged without its text."""
+    event = state.instance().event
+    if not messages.may_message(session.actor(), event):
+        abort(403)
+    try:
+        pseudonym, status = lifecycle.pseudonym_and_status(state.connection(), event.id, registration_id)
+    except UnknownRegistration:
+        sentence = _("This registration was withdrawn or destroyed: no message can be sent to it.")
+        return render_template("error.html", status=400, message=sentence), 400
+    form = _message_form(MessageForm(prefix="message"))
+    opened = _still_open(session, registration_id)
+
+    def refused(sentence: str | None = None, code: int = 400) -> Page:
+        if sentence:
+            form.text.errors = [*form.text.errors, sentence]
+        return _registration_page(
+            session, registration_id, pseudonym, status, ReasonForm(), DecisionForm(), opened, code, message_form=form
+        )
+
+    if not form.validate_on_submit():
+        return refused()
+    try:
+        messages.send(
+            state.connection(),
+            event,
+            registration_id,
+            text=form.text.data or "",
+            canned=form.canned.data or "",
+            actor=session.actor(),
+        )
+    except messages.MayNotMessage:
+        abort(403)
+    except messages.MessageEmpty:
+        return refused(_("Please write a message, or choose one of the event's messages."))
+    except messages.TextAndCanned:
+        return refused(_("Send either your own text or one of the event's messages, not both."))
+    except messages.MessageTooLong as too_long:
+        return refused(_("Please keep the message to at most %(max)d characters.", max=too_long.limit))
+    except messages.MessageUnreadable:
+        return refused(_("This contains characters that could not be read. Please type it again."))
+    except messages.UnknownCannedMessage:
+        return refused(_("The event has no message of that name."))
+    except messages.PredatesMessages:
+        return refused(_("This registration predates messages: no message can be sent to it."), 409)
+    except UnknownRegistration:
+        sentence = _("This registration was withdrawn or destroyed: no message can be sent to it.")
+        return render_template("error.html", status=400, message=sentence), 400
+    # Back to the page by GET, so that reloading it never sends the message twice.
+    return redirect(url_for("staff.registration", registration_id=registration_id, sent=1), code=303)
 
 
 @bp.post("/registrations/<registration_id>/decision")

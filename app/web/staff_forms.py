@@ -18,9 +18,9 @@ from wtforms import (
     ValidationError,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, DataRequired, Length, Regexp
+from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp
 
-from app.web.forms import GatehouseForm
+from app.web.forms import GatehouseForm, readable
 
 _REQUIRED = _l("Please fill in this field.")
 _TOO_LONG = _l("Please keep this to at most %(max)d characters.")
@@ -116,6 +116,18 @@ class RevokeForm(GrantForm):
         _l("Staff member"), validate_choice=False, validators=[_listed(_l("There is no staff member of that name."))]
     )
     rotate = BooleanField(_l("Also change the compartment key for everything written from now on"))
+
+
+class MessageForm(GatehouseForm):
+    """A message to the participant: free text, or one of the event's canned messages (the view fills the list).
+    Its length is the event's to check (app.registrations.messages), in one sentence."""
+
+    text = TextAreaField(_l("Your message"), validators=[readable])
+    canned = SelectField(
+        _l("Or send one of the event's messages"),
+        validate_choice=False,
+        validators=[Optional(), _listed(_l("The event has no message of that name."))],
+    )
 
 
 class LogoutForm(GatehouseForm):

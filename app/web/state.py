@@ -33,6 +33,9 @@ class WebState:
     onion: OnionAddress
     recent_receipts: RecentReceipts
     follow_up_tokens: FollowUpTokens
+    # Tie an answer form to the record its codename opened, as follow_up_tokens do; a store of its own, so
+    # that neither form's token is good for the other.
+    answer_tokens: FollowUpTokens
     # Closing the last connection to a WAL database checkpoints it; one idle connection held for the
     # application's life lets each request close its own cheaply. Auto-checkpoints still run.
     wal_holder: Connection | None = None

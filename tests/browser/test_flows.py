@@ -16,6 +16,8 @@ FOLLOW_UP = {
     "travel_from": "Examplegrad",
 }
 CHOICES = ("track", "diet", "photo_consent")
+MESSAGE = "Please tell us the day your passport expires."
+ANSWER = "It expires on 3 February 2031."
 
 
 def _fill_registration(page, answers: dict[str, str]) -> None:
@@ -83,6 +85,44 @@ def staff_approves(visit: Visit, person: Person, pseudonym: str) -> None:
     visit.step("staff decision saved", requests=2)  # the POST, then the page it redirects to
 
 
+def staff_sends_messages(visit: Visit) -> None:
+    """On the registration page, still open: a message of their own, then one of the event's."""
+    page = visit.page
+    form = page.locator('form[action$="/message"]')
+    form.locator('[name="message-text"]').fill(MESSAGE)
+    form.locator('button[type="submit"]').click()
+    visit.step("staff message sent", requests=2)  # the POST, then the page it redirects to
+    assert page.locator("#notice").count() == 1 and MESSAGE in page.inner_text("main")
+    form = page.locator('form[action$="/message"]')
+    form.locator('[name="message-canned"]').select_option("flight_booked")
+    form.locator('button[type="submit"]').click()
+    visit.step("staff canned message sent", requests=2)
+
+
+def read_and_answer(visit: Visit) -> None:
+    page = visit.page
+    assert MESSAGE in page.inner_text("main") and page.locator(".new").count() == 2, "both messages, new"
+    form = page.locator('form[action^="/status/answer"]')
+    form.locator('[name="text"]').fill(ANSWER)
+    form.locator('button[type="submit"]').click()
+    visit.step("answer sent")
+    assert page.locator("#notice").count() == 1 and ANSWER not in page.inner_text("main")
+
+
+def staff_reads_the_answer(visit: Visit) -> None:
+    """The record was left open: closed, the answer is hidden; opened again with a reason, it is read."""
+    page = visit.page
+    page.reload()
+    visit.step("staff registration with an answer")
+    page.click("#close-record")
+    visit.step("staff registration closed again", requests=2)
+    assert ANSWER not in page.inner_text("main")
+    page.fill('[name="reason"]', "answering the participant")
+    page.click('form[action$="/open"] button[type="submit"]')
+    visit.step("staff reads the answer")
+    assert ANSWER in page.inner_text("main") and MESSAGE in page.inner_text("main")
+
+
 def send_follow_up(visit: Visit) -> None:
     page = visit.page
     form = page.locator('form[action^="/status/follow-up"]')
@@ -112,10 +152,13 @@ def walk_everything(participant: Visit, staff: Visit, person: Person, lang: str)
     assert _codename_form(participant.page, "/status/follow-up").count() == 0, "no follow-up before approval"
 
     staff_approves(staff, person, pseudonym)
+    staff_sends_messages(staff)
 
     participant.page.goto(f"{participant.origin}/status?lang={lang}")
     participant.step("status form again")
-    look_up(participant, codename, "status, accepted")
+    look_up(participant, codename, "status, accepted, with messages")
+    read_and_answer(participant)
+    staff_reads_the_answer(staff)
     send_follow_up(participant)
     withdraw(participant, codename)
     participant.page.goto(f"{participant.origin}/status?lang={lang}")

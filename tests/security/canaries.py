@@ -8,15 +8,18 @@ PREFIX = "QZX7SEC"
 FIELD_TAGS = {"full_name": "NAME", "organisation": "ORGA", "safe_contact": "CONT", "access_needs": "NEED",
               "safety_notes": "SAFE"}  # fmt: skip
 FOLLOW_UP_TAGS = {"passport_name": "PASN", "passport_number": "PASS", "travel_from": "TRAV"}
+# A message from the organisers and the participant's answer: read by holders of messages_by (contact in the demo).
+MESSAGE_TAGS = {"message": "MESG", "answer": "ANSW"}
 COMPARTMENT_OF_TAG = {"NAME": "identity", "ORGA": "identity", "CONT": "contact", "NEED": "needs", "SAFE": "safety",
-                      "PASN": "visa", "PASS": "visa", "TRAV": "travel"}  # fmt: skip
+                      "PASN": "visa", "PASS": "visa", "TRAV": "travel", "MESG": "contact",
+                      "ANSW": "contact"}  # fmt: skip
 # What follows the prefix in every canary: its number and its field's tag.
-REST = r"(\d{4})(" + "|".join([*FIELD_TAGS.values(), *FOLLOW_UP_TAGS.values()]) + ")"
+REST = r"(\d{4})(" + "|".join([*FIELD_TAGS.values(), *FOLLOW_UP_TAGS.values(), *MESSAGE_TAGS.values()]) + ")"
 REST_LENGTH = 8
 
 
 def canary(number: int, field_key: str) -> str:
-    return f"{PREFIX}{number:04d}{(FIELD_TAGS | FOLLOW_UP_TAGS)[field_key]}"
+    return f"{PREFIX}{number:04d}{(FIELD_TAGS | FOLLOW_UP_TAGS | MESSAGE_TAGS)[field_key]}"
 
 
 def canary_answers(number: int) -> dict[str, str]:

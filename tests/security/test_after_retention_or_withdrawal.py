@@ -11,10 +11,12 @@ from __future__ import annotations
 import datetime
 
 import crypto
+from app.common.actor import Actor
 from app.events.definition import demo_event_source
 from app.instance.folder import open_instance
 from app.instance.setup import create_instance
 from app.keys import keyring
+from app.registrations import messages
 from app.registrations.records import load_all_records, open_record
 from app.storage import db
 from tests.conftest import running_server
@@ -34,6 +36,7 @@ def _event_that_ended_yesterday() -> str:
         demo_event_source()
         .replace("starts = 2027-05-04", f"starts = {yesterday}")
         .replace("ends = 2027-05-07", f"ends = {yesterday}")
+        .replace("messages_retain_days_after_event = 30", "messages_retain_days_after_event = 0")
     )
 
 
@@ -52,12 +55,17 @@ def test_after_retention_or_withdrawal_nothing_purged_or_withdrawn_can_be_recove
     instance = open_instance(path)
     with running_server(path, tmp_path) as server:
         participants = [visitor.register(server.url, canaries.canary_answers(n)) for n in range(PARTICIPANTS)]
+        _messages_to_and_from(instance, [_registration_id(instance, p.pseudonym) for p in participants])
         withdrawing = range(1, PARTICIPANTS, 4)
         withdrawn_ids = [_registration_id(instance, participants[n].pseudonym) for n in withdrawing]
         of_withdrawn = f"registration_id IN ({', '.join('?' * len(withdrawn_ids))})"
         doomed = _stored(instance, f"SELECT ciphertext FROM field_values WHERE {of_withdrawn}", withdrawn_ids)
         doomed += _stored(instance, f"SELECT sealed_data_key FROM data_keys WHERE {of_withdrawn}", withdrawn_ids)
         doomed += _stored(instance, "SELECT ciphertext FROM field_values WHERE field_key IN (?, ?)", DUE_FIELDS)
+        # Messages are kept 0 days after the event here: the withdrawn ones go with their records, the rest now.
+        doomed += _stored(instance, "SELECT body FROM messages") + _stored(
+            instance, "SELECT key_for_compartment FROM messages"
+        )
         kept = _stored(
             instance, f"SELECT ciphertext FROM field_values WHERE field_key = 'full_name' AND NOT {of_withdrawn}",
             withdrawn_ids,
@@ -90,6 +98,17 @@ def test_after_retention_or_withdrawal_nothing_purged_or_withdrawn_can_be_recove
     gone = {canaries.canary(n, field) for n in withdrawing for field in canaries.FIELD_TAGS}
     gone |= {canaries.canary(n, field) for n in remaining for field in DUE_FIELDS}
     assert gone & readable == set()
+
+
+def _messages_to_and_from(instance, registration_ids: list[str]) -> None:
+    holder = Actor("ana", "staff", frozenset({instance.event.messages.by}))
+    connection = instance.connect()
+    try:
+        for registration_id in registration_ids:
+            messages.send(connection, instance.event, registration_id, text="QZX7MESSAGE93", actor=holder)
+            messages.answer(connection, instance.event, registration_id, "QZX7ANSWER93")
+    finally:
+        connection.close()
 
 
 def _registration_id(instance, pseudonym: str) -> str:

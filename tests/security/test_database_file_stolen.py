@@ -33,7 +33,7 @@ def stolen(demo_instance, team, tmp_path):
     (database.parent / "server-output.log").write_bytes(server.printed())  # a journal, copied with the rest
     assert database.with_name("gatehouse.db-wal").stat().st_size > 0, "the copy must include a WAL with frames"
     values = canaries.all_canaries(range(len(participants))) + [
-        canaries.canary(0, key) for key in canaries.FOLLOW_UP_TAGS
+        canaries.canary(0, key) for key in (*canaries.FOLLOW_UP_TAGS, *canaries.MESSAGE_TAGS)
     ]
     return database, values, participants
 
@@ -73,9 +73,11 @@ def test_database_file_stolen_with_its_key_reveals_no_value_in_any_page_live_or_
         event_id = open_instance(demo_instance.path).event.id
         records = list(load_all_records(connection, event_id))
         locked_staff_keys = [row[0] for row in connection.execute("SELECT locked_private_key FROM staff")]
+        message_rows = connection.execute("SELECT number, key_for_participant, body FROM messages").fetchall()
     finally:
         connection.close()
     assert len(records) == len(participants)
+    assert len(message_rows) == 2, "the message and the answer are stored, sealed"
     assert {part.compartment for _generation, part in records[0].parts} >= {"identity", "needs", "safety"}
     strangers = {(name, generation): crypto.new_key_pair() for name in ("identity", "visa") for generation in (1, 2)}
     for record in records:

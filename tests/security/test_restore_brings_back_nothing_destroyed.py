@@ -21,9 +21,10 @@ from app.backups.errors import WrongRecoveryWords
 from app.backups.opening import open_backup, with_withdrawal_records
 from app.backups.restore import RestoreReport, restore
 from app.backups.withdrawals import export_record
+from app.common.actor import Actor
 from app.instance.folder import SECRET_FILE, open_instance, opened
 from app.keys import keyring
-from app.registrations import retention
+from app.registrations import messages, retention
 from app.registrations.lifecycle import decide, find_by_id, withdraw
 from app.registrations.records import load_all_records, open_record
 from app.storage import db
@@ -163,3 +164,39 @@ def test_a_stolen_backup_without_the_recovery_words_holds_no_readable_byte(tmp_p
     with pytest.raises(WrongRecoveryWords):
         open_backup(stolen, " ".join(another_events_words), signer=None)
     assert open_backup(stolen, " ".join(words), signer=None).event.id == instance.event.id, "the words open it"
+
+
+def _messages(path: Path, where: str = "1", parameters=()) -> list[bytes]:
+    with opened(path) as (_instance, connection):
+        rows = connection.execute(f"SELECT body, key_for_compartment FROM messages WHERE {where}", parameters)  # noqa: S608
+        return [value for row in rows for value in row]
+
+
+def test_a_restore_brings_back_no_message_of_a_withdrawn_registration_nor_one_past_its_day(tmp_path):
+    clock = SetClock(BEFORE_THE_EVENT)
+    instance, words = new_instance(tmp_path / "instance")
+    holder = Actor("ana", "staff", frozenset({instance.event.messages.by}))
+    with opened(instance.path, clock) as (live, connection):
+        staying = register_one(connection, live, full_name="QZX7STAYS93")
+        leaving = register_one(connection, live, full_name="QZX7LEAVES93")
+        for registration_id in (staying, leaving):
+            messages.send(connection, live.event, registration_id, text="QZX7MESSAGE93", actor=holder)
+            messages.answer(connection, live.event, registration_id, "QZX7ANSWER93")
+        write_backup(connection, live, tmp_path / "before.ghb")
+    doomed = _messages(instance.path, "registration_id = ?", (leaving,))
+    kept = _messages(instance.path, "registration_id = ?", (staying,))
+    with opened(instance.path, clock) as (live, connection):
+        withdraw(connection, find_by_id(connection, leaving))
+        export_record(connection, live.event.id, tmp_path / "withdrawals.ghb")
+
+    _restored(tmp_path / "before.ghb", tmp_path / "restored", words, [tmp_path / "withdrawals.ghb"])
+    pages = _everything_readable(tmp_path / "restored", words)[0]
+    assert all(sealed in pages for sealed in kept), "the search finds the messages still kept"
+    assert _still_on_disk(doomed, pages) == [], "a withdrawn registration's message came back"
+
+    due = instance.event.messages_destroyed_on()
+    report = _restored(tmp_path / "before.ghb", tmp_path / "past-the-day", words, clock=_at(due))
+    pages, values, _ids = _everything_readable(tmp_path / "past-the-day", words)
+    assert "QZX7STAYS93" in values, "the record outlives its messages"
+    assert _still_on_disk(doomed + kept, pages) == [], "a message past its retention day came back"
+    assert report.purge.messages == 4

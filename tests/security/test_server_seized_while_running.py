@@ -116,6 +116,65 @@ def test_server_seized_while_running_with_no_staff_session_holds_no_key_that_ope
     assert not [value for value in canaries.all_canaries(range(3 + RECENT)) if value.encode() in dumped]
 
 
+def _message_secrets(database: Path, keys: KnownKeys, codenames: list[str]) -> tuple[dict, list[bytes]]:
+    """Each participant's private key (derived by the test from the codename and the stored salt), and every
+    message's own key, unsealed by the test with the compartment keys from the recovery words."""
+    connection = db.connect(database, keys.database_key)
+    try:
+        stored = connection.execute("SELECT message_salt, message_public_key FROM registrations").fetchall()
+        rows = connection.execute("SELECT compartment, key_generation, key_for_compartment FROM messages").fetchall()
+    finally:
+        connection.close()
+    participant_keys = {}
+    for codename in codenames:
+        for salt, public_key in stored:
+            derived = crypto.participant_key(codename, salt)
+            if bytes(derived.public_key) == public_key:
+                participant_keys[codename] = bytes(derived)
+    assert len(participant_keys) == len(codenames), "each codename derives the key its registration stored"
+    message_keys = [
+        crypto.open_sealed(crypto.PrivateKey(keys.compartment_keys[(compartment, generation)]), sealed)
+        for compartment, generation, sealed in rows
+    ]
+    return participant_keys, message_keys
+
+
+@pytest.mark.usefixtures("process_memory_readable")
+def test_server_seized_while_running_holds_no_participant_key_nor_message_key_nor_message(
+    demo_instance, team, tmp_path
+):
+    with running_server(demo_instance.path, tmp_path) as server:
+        participants = [visitor.register(server.url, canaries.canary_answers(number)) for number in range(3)]
+        ana = visitor.log_in(server.url, team["ana"])
+        for number, participant in enumerate(participants):
+            registration_id = visitor.registration_id_of(ana, participant.pseudonym)
+            assert visitor.send_message(ana, registration_id, canaries.canary(number, "message")).status == 303
+        visitor.log_out(ana)
+        for number, participant in enumerate(participants):
+            assert canaries.canary(number, "message") in visitor.status(participant).html
+            assert visitor.answer(participant, canaries.canary(number, "answer")).status == 200
+        image = read_process_memory(server.process.pid)
+        copied = _copy_files(demo_instance.path, tmp_path / "copied")
+    keys = known_keys(demo_instance.path, demo_instance.recovery_words, team)
+    participant_keys, message_keys = _message_secrets(copied, keys, [p.codename for p in participants])
+
+    assert image.holds(keys.database_key), "the image covers the heap"
+    assert len(message_keys) == 6
+    assert _keys_found(image, participant_keys) == set(), "a participant's private key outlived its request"
+    assert [key for key in message_keys if image.holds(key)] == [], "a message's key is in server memory"
+    connection = db.connect(copied, keys.database_key)
+    try:
+        dumped = dump_database(connection)
+    finally:
+        connection.close()
+    written = [canaries.canary(n, kind) for n in range(3) for kind in canaries.MESSAGE_TAGS]
+    assert not [value for value in written if value.encode() in dumped], "a message is readable from the files"
+    lingering = {(number, tag) for number, tag in canaries.found_in(image.data) if tag in ("MESG", "ANSW")}
+    print(
+        f"\nMESSAGES IN MEMORY: {len(lingering)} of 6 message and answer texts found in the image: {sorted(lingering)}"
+    )
+
+
 @pytest.mark.usefixtures("process_memory_readable")
 def test_server_seized_while_running_with_a_staff_session_open_exposes_that_persons_compartments_only(
     demo_instance, team, tmp_path

@@ -109,6 +109,19 @@ def send_follow_up(participant: Participant, answers: dict[str, str]) -> Page:
     return participant.visitor.request("/status/follow-up", {"csrf_token": csrf, "record": record, **answers})
 
 
+def answer(participant: Participant, text: str) -> Page:
+    """Look up the status (reading the messages), then answer in the box below them."""
+    page = status(participant)
+    form = page.html.split('id="answer"')[1].split("</form>")[0]
+    tokens = dict(re.findall(r'name="(csrf_token|record)"[^>]*value="([^"]+)"', form))
+    return participant.visitor.request("/status/answer", {**tokens, "text": text})
+
+
+def send_message(visitor: Visitor, registration_id: str, text: str) -> Page:
+    page = f"/staff/registrations/{registration_id}"
+    return visitor.post_form(page, f"{page}/message", {"message-text": text, "message-canned": ""}, prefix="message-")
+
+
 def withdraw(participant: Participant) -> Page:
     return participant.visitor.post_form(
         "/status", "/status/withdraw", {"codename": participant.codename, "confirm": "y"}
