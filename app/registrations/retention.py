@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from app.audit import log as audit
 from app.events.definition import Event, Field
-from app.registrations import destroyed
+from app.registrations import destroyed, letter_register
 from app.storage import db
 from app.storage.connection import Connection
 
@@ -65,6 +65,7 @@ class PurgeReport:
     values: dict[str, dict[str, int]] = field(default_factory=dict)  # field key -> rule -> count
     data_keys: int = 0
     records: int = 0
+    letters_forgotten: int = 0  # entries of the register of visa letters, once its own retention is over
 
     @property
     def values_destroyed(self) -> int:
@@ -116,6 +117,7 @@ def purge(
         for (registration_id,) in ended:
             destroyed.record_registration(connection, registration_id)
         report.records = connection.execute(f"DELETE FROM registrations WHERE {_NO_KEY_LEFT}", (event.id,)).rowcount  # noqa: S608
+        report.letters_forgotten = letter_register.forget_expired(connection, event, on_day)
         if not dry_run:
             progress("log")
             _log(connection, report)
@@ -135,6 +137,8 @@ def _log(connection: Connection, report: PurgeReport) -> None:
     """One entry per field with what was destroyed and under which rule; one for the run, once a day at least."""
     for field_key, by_rule in sorted(report.values.items()):
         audit.record(connection, ACTOR, "purge", field_key, {"destroyed": sum(by_rule.values()), "rules": by_rule})
+    if report.letters_forgotten:
+        audit.record(connection, ACTOR, "purge", "letter register", {"destroyed": report.letters_forgotten})
     last_run = audit.last_entry_with_action(connection, "purge run")
     if report.values_destroyed or report.records or last_run is None or last_run.day < audit.current_day(connection):
         audit.record(
