@@ -155,3 +155,8 @@ def forget_expired(connection: Connection, event: Event, on_day: datetime.date) 
     if forgets_on is None or on_day < forgets_on:
         return 0
     return connection.execute("DELETE FROM letter_register WHERE event_id = ?", (event.id,)).rowcount
+
+
+def register_size(connection: Connection, event: Event) -> int:
+    """How many letters of this event the register holds, revoked ones included."""
+    return connection.execute("SELECT count(*) FROM letter_register WHERE event_id = ?", (event.id,)).fetchone()[0]

@@ -1,0 +1,137 @@
+"""The visa letters page: the checks' findings first, then the letters as a download the server does not keep,
+only for a reader holding every compartment the letter reads; every bad form answered with a sentence."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from app.audit import log as audit
+from app.registrations.lifecycle import decide
+from app.registrations.register import add_follow_up
+from app.web.state import state_of
+from tests.letter_fixtures import NAMES, REASON, visa_details
+from tests.staff_fixtures import csrf, login, make_team, register_canary, registration_ids
+
+ROSTER = {
+    "vera": ("staff", ["visa", "travel"]),  # the visa team: may make letters
+    "vic": ("staff", ["visa"]),  # lacks travel, which the demo letter reads
+    "root": ("admin", []),
+    "audrey": ("auditor", []),
+}
+
+
+@pytest.fixture
+def team(demo_instance):
+    return make_team(demo_instance.path, demo_instance.recovery_words, ROSTER)
+
+
+def approved_with_visa(app, client, count: int, **visa: str) -> list[str]:
+    """``count`` approved registrations with their visa details; their pseudonyms."""
+    for number in range(count):
+        register_canary(client, f"QZX7LET{number}")
+    connection = state_of(app).instance.connect()
+    event = state_of(app).instance.event
+    try:
+        for number, registration_id in enumerate(registration_ids(app)):
+            decide(connection, event.id, registration_id, "approved", "ana")
+            add_follow_up(connection, event, registration_id, visa_details(number, **visa))
+        return sorted(p for (p,) in connection.execute("SELECT pseudonym FROM registrations"))
+    finally:
+        connection.close()
+
+
+def entries(app, action: str) -> list[audit.LogEntry]:
+    connection = state_of(app).instance.connect()
+    try:
+        return [entry for entry in audit.entries(connection) if entry.action == action]
+    finally:
+        connection.close()
+
+
+def register_rows(app) -> int:
+    connection = state_of(app).instance.connect()
+    try:
+        return connection.execute("SELECT count(*) FROM letter_register").fetchone()[0]
+    finally:
+        connection.close()
+
+
+def test_checked_then_downloaded_letters_hold_the_names_and_are_logged(app, client, team):
+    pseudonyms = approved_with_visa(app, client, 2)
+    login(client, team["vera"])
+    page = client.get("/staff/letters").get_data(as_text=True)
+    assert "Waiting for a letter: 2." in page and "QZX7P" not in page
+    checked = client.post("/staff/letters", data={"csrf_token": csrf(client, "/staff/letters"), "reason": REASON})
+    html = checked.get_data(as_text=True)
+    assert checked.status_code == 200 and all(p in html for p in pseudonyms) and "QZX7P" not in html
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    made = client.post("/staff/letters/make", data={"csrf_token": token, "reason": REASON, "language": "en"})
+    assert made.status_code == 200
+    assert made.headers["Content-Disposition"] == 'attachment; filename="visa-letters-SDF27-0001-SDF27-0002.html"'
+    assert "no-store" in made.headers["Cache-Control"]
+    document = made.get_data(as_text=True)
+    assert all(name in document for name in NAMES) and "QZX7P0000" in document and "<script" not in document
+    (opening,) = entries(app, "letters")
+    assert json.loads(opening.detail)["pseudonyms"] == pseudonyms and opening.reason == REASON
+    assert entries(app, "letters checked")[0].reason == REASON
+    assert register_rows(app) == 2
+
+
+@pytest.mark.parametrize("who", ["vic", "root"])
+def test_a_reader_without_every_compartment_or_an_admin_without_grants_cannot_make_letters(app, client, team, who):
+    approved_with_visa(app, client, 1)
+    login(client, team[who])
+    page = client.get("/staff/letters").get_data(as_text=True)
+    assert 'id="missing"' in page and "<form method=\"post\" action=\"/staff/letters" not in page
+    token = csrf(client)
+    for path in ("/staff/letters", "/staff/letters/make"):
+        refused = client.post(path, data={"csrf_token": token, "reason": REASON, "language": "en"})
+        assert refused.status_code == 403 and "QZX7P" not in refused.get_data(as_text=True)
+    assert entries(app, "letters") == entries(app, "letters checked") == [] and register_rows(app) == 0
+
+
+def test_an_auditor_is_not_shown_the_letters_page(app, client, team):
+    login(client, team["audrey"])
+    assert client.get("/staff/letters").status_code == 403
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        {"reason": ""},
+        {"reason": "x" * 301},
+        {"reason": REASON, "language": "xx"},
+        {"reason": REASON, "override": ["Nobody 1"]},
+        {"reason": REASON, "override": ["Nobody 1"], "override_reason": "no"},
+    ],
+)
+def test_a_bad_letters_form_is_answered_with_a_sentence_and_changes_nothing(app, client, team, form):
+    approved_with_visa(app, client, 1, passport_expiry="2027-06-01")
+    login(client, team["vera"])
+    before = len(entries(app, "letters"))
+    answer = client.post("/staff/letters/make", data={"csrf_token": csrf(client, "/staff/letters"), **form})
+    assert answer.status_code == 400 and 'class="error"' in answer.get_data(as_text=True)
+    assert register_rows(app) == 0
+    if not form["reason"] or len(form["reason"]) > 300 or form.get("language") == "xx":
+        assert len(entries(app, "letters")) == before
+
+
+def test_a_finding_stops_a_letter_until_it_is_overridden_with_a_reason(app, client, team):
+    (early,) = approved_with_visa(app, client, 1, passport_expiry="2027-06-01")
+    login(client, team["vera"])
+    token = csrf(client, "/staff/letters")
+    checked = client.post("/staff/letters", data={"csrf_token": token, "reason": REASON}).get_data(as_text=True)
+    assert "the passport expires on June 1, 2027, before August 7, 2027." in checked
+    assert f'value="{early}"' in checked  # the override box
+    none = client.post("/staff/letters/make", data={"csrf_token": token, "reason": REASON, "language": "en"})
+    assert none.status_code == 409 and 'id="made-none"' in none.get_data(as_text=True)
+    made = client.post(
+        "/staff/letters/make",
+        data={"csrf_token": token, "reason": REASON, "language": "en", "override": [early],
+              "override_reason": "the consulate was told"},
+    )  # fmt: skip
+    assert made.status_code == 200 and "attachment" in made.headers["Content-Disposition"]
+    assert entries(app, "letter checks overridden")[0].reason == "the consulate was told"
