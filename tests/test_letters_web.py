@@ -85,7 +85,7 @@ def test_a_reader_without_every_compartment_or_an_admin_without_grants_cannot_ma
     approved_with_visa(app, client, 1)
     login(client, team[who])
     page = client.get("/staff/letters").get_data(as_text=True)
-    assert 'id="missing"' in page and "<form method=\"post\" action=\"/staff/letters" not in page
+    assert 'id="missing"' in page and '<form method="post" action="/staff/letters' not in page
     token = csrf(client)
     for path in ("/staff/letters", "/staff/letters/make"):
         refused = client.post(path, data={"csrf_token": token, "reason": REASON, "language": "en"})
