@@ -5,13 +5,19 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 
 import pytest
 
 from app.audit import log as audit
+from app.events.definition import EventDefinitionError, demo_event_source, load_event
+from app.instance.folder import open_instance, opened
+from app.instance.setup import create_instance
 from app.registrations import letter_document, letter_register, letters, retention
 from app.registrations.letter_register import Verdict
 from app.registrations.set_aside import ReasonRequired
+from app.storage import db
+from crypto import letters as letter_crypto
 from tests.letter_fixtures import NAMES, REASON, scene_in
 
 
@@ -160,3 +166,86 @@ def test_the_register_holds_no_passport_value(scene):
     text = repr(rows) + "".join(json.dumps(entry.detail) for entry in audit.entries(scene.connection))
     assert "QZX7P0000" not in text and "Nguy" not in text
     assert len(rows[0][5]) == 32  # the keyed hash
+
+
+def _with_letters_table(table: str) -> str:
+    """The demo event with its [letters] table replaced."""
+    source = demo_event_source()
+    return source[: source.index("[letters]")] + table
+
+
+_TABLE = """[letters]
+reference_prefix = "SDF27"
+letterhead = ["Nordic Defenders Network"]
+signatory_name = "Astrid Berg"
+signatory_title = "Programme Director"
+passport_number = "passport_number"
+passport_expiry = "passport_expiry"
+register_retain_days_after_event = 365
+[letters.body]
+en = "We invite {passport_name} to {event.name}."
+"""
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        (("{passport_name}", "{passport_nmae}"), "{passport_nmae}"),
+        (("{event.name}", "{event.place}"), "{event.place}"),
+        (('en = "We', 'es = "Invitamos a {nombre}."\nen = "We'), "{nombre}"),
+        (('passport_number = "passport_number"', 'passport_number = "passport_expiry"'), "passport_number"),
+        (('reference_prefix = "SDF27"', 'reference_prefix = "sdf-27"'), "reference_prefix"),
+        (("register_retain_days_after_event = 365\n", ""), "register_retain_days_after_event"),
+    ],
+)
+def test_the_event_file_names_a_placeholder_or_a_letter_setting_that_is_wrong(change, named):
+    assert load_event(_with_letters_table(_TABLE)).letters is not None
+    with pytest.raises(EventDefinitionError, match=re.escape(named)):
+        load_event(_with_letters_table(_TABLE.replace(*change)))
+
+
+def test_the_letter_needs_every_compartment_its_placeholders_read():
+    rules = load_event(_with_letters_table(_TABLE)).letters
+    assert rules.compartments == ("visa",)
+    rules = load_event(_with_letters_table(_TABLE.replace("{event.name}", "{event.name} from {travel_from}"))).letters
+    assert rules.compartments == ("travel", "visa")
+
+
+def test_an_instance_without_a_letter_key_draws_one_on_first_use_and_keeps_it(scene):
+    def stored() -> list:
+        return scene.connection.execute("SELECT private_key FROM instance_keys WHERE purpose = 'letters'").fetchall()
+
+    assert stored() == []  # as on an instance set up before letters existed
+    scene.approve(0)
+    (first,) = letters.make_letters(
+        scene.connection, scene.event, keys=scene.recovery_keys(), actor="vera", reason=REASON
+    ).letters
+    assert len(stored()) == 1
+    verdict = letter_register.verify(
+        scene.connection, scene.event, reference=first.reference, code=first.code, passport="QZX7P0000", actor="x"
+    )
+    assert verdict is Verdict.GENUINE and len(stored()) == 1
+
+
+def test_an_instance_from_before_letters_migrates_and_makes_them(tmp_path):
+    path = tmp_path / "old"
+    create_instance(path, demo_event_source())
+    instance = open_instance(path)
+    with instance.connection() as connection:
+        connection.execute("DROP TABLE letter_register")
+        connection.execute("PRAGMA user_version = 8")
+    with opened(path) as (reopened, connection):
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == db.latest_version()
+        assert letter_register.register_size(connection, reopened.event) == 0
+
+
+def test_the_code_is_twenty_characters_that_survive_being_read_aloud():
+    keys = letter_crypto.letter_keys(bytes(32))
+    day = datetime.date(2027, 2, 1)
+    code = letter_crypto.verification_code(
+        keys, reference="SDF27-0001", day=day, starts=day, ends=day, hashed_passport=bytes(32)
+    )
+    assert re.fullmatch(r"([0-9A-HJKMNP-TV-Z]{5}-){3}[0-9A-HJKMNP-TV-Z]{5}", code)
+    misread = code.lower().replace("0", "o").replace("1", "l").replace("-", " ")
+    assert letter_crypto.codes_match(code, misread)
+    assert letter_crypto.passport_hash(keys, "ab 12-345") == letter_crypto.passport_hash(keys, "AB12345")
