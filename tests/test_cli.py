@@ -93,6 +93,7 @@ EVERY_COMMAND = (
     "invite",
     "keys",
     "kit",
+    "letters",
     "purge",
     "restore",
     "revoke",
