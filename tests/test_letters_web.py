@@ -85,7 +85,8 @@ def test_a_reader_without_every_compartment_or_an_admin_without_grants_cannot_ma
     approved_with_visa(app, client, 1)
     login(client, team[who])
     page = client.get("/staff/letters").get_data(as_text=True)
-    assert 'id="missing"' in page and '<form method="post" action="/staff/letters' not in page
+    assert 'id="missing"' in page and 'action="/staff/letters?' not in page
+    assert 'action="/staff/letters/revoke' not in page
     token = csrf(client)
     for path in ("/staff/letters", "/staff/letters/make"):
         refused = client.post(path, data={"csrf_token": token, "reason": REASON, "language": "en"})
@@ -135,3 +136,56 @@ def test_a_finding_stops_a_letter_until_it_is_overridden_with_a_reason(app, clie
     )  # fmt: skip
     assert made.status_code == 200 and "attachment" in made.headers["Content-Disposition"]
     assert entries(app, "letter checks overridden")[0].reason == "the consulate was told"
+
+
+def _make_through_the_page(client) -> tuple[str, str]:
+    token = csrf(client, "/staff/letters")
+    client.post("/staff/letters", data={"csrf_token": token, "reason": REASON})
+    document = client.post("/staff/letters/make", data={"csrf_token": token, "reason": REASON, "language": "en"})
+    return re.search(r'class="verify">(SDF27-\d{4}) · <span>([0-9A-Z-]{23})<', document.get_data(as_text=True)).groups()
+
+
+def test_a_letter_is_confirmed_and_revoked_from_the_page_without_the_passport_shown_again(app, client, team):
+    approved_with_visa(app, client, 1)
+    login(client, team["vera"])
+    reference, code = _make_through_the_page(client)
+
+    def confirm(passport: str, who=client) -> str:
+        form = {"verify-csrf_token": csrf(who, "/staff/letters"), "verify-reference": reference.lower(),
+                "verify-code": code.replace("-", " "), "verify-passport": passport}  # fmt: skip
+        answer = who.post("/staff/letters/verify", data=form)
+        assert answer.status_code == 200
+        html = answer.get_data(as_text=True)
+        assert passport not in html, "the passport number is not shown again"
+        return re.search(r'id="verdict"[^>]*>([^<]+)<', html).group(1)
+
+    assert confirm("QZX7P0000").startswith("Genuine:")
+    assert confirm("QZX7P0009").startswith("Not genuine:")
+    root = app.test_client()
+    login(root, team["root"])  # an admin without grants may confirm, not revoke
+    assert confirm("QZX7P0000", root).startswith("Genuine:")
+    form = {"revoke-csrf_token": csrf(root), "revoke-reference": reference, "revoke-reason": "issued in error"}
+    assert root.post("/staff/letters/revoke", data=form).status_code == 403
+    form["revoke-csrf_token"] = csrf(client)
+    revoked = client.post("/staff/letters/revoke", data=form).get_data(as_text=True)
+    assert f"{reference} is revoked." in revoked
+    assert confirm("QZX7P0000").startswith("Revoked:")
+    assert [entry.reason for entry in entries(app, "letter revoked")] == ["issued in error"]
+    assert len(entries(app, "letter verified")) == 4
+
+
+@pytest.mark.parametrize(
+    ("path", "form"),
+    [
+        ("/staff/letters/verify", {"verify-reference": "SDF27-0001", "verify-code": "", "verify-passport": "X"}),
+        ("/staff/letters/verify", {"verify-reference": "S" * 41, "verify-code": "A", "verify-passport": "X"}),
+        ("/staff/letters/revoke", {"revoke-reference": "SDF27-0099", "revoke-reason": "issued in error"}),
+        ("/staff/letters/revoke", {"revoke-reference": "SDF27-0001", "revoke-reason": "  no  "}),
+    ],
+)
+def test_a_bad_confirmation_or_revocation_is_answered_with_a_sentence(app, client, team, path, form):
+    login(client, team["vera"])
+    prefix = path.rsplit("/", 1)[1]
+    answer = client.post(path, data={f"{prefix}-csrf_token": csrf(client, "/staff/letters"), **form})
+    assert answer.status_code == 400 and 'class="error"' in answer.get_data(as_text=True)
+    assert entries(app, "letter verified") == entries(app, "letter revoked") == []

@@ -13,7 +13,7 @@ from app.staff.sessions import StaffSession
 from app.web import state
 from app.web.access import staff_required
 from app.web.i18n import current_language
-from app.web.staff_forms import LettersForm, LogoutForm, MakeLettersForm
+from app.web.staff_forms import LettersForm, LogoutForm, MakeLettersForm, RevokeLetterForm, VerifyLetterForm
 
 bp = Blueprint("letters", __name__, url_prefix="/staff")
 Page = tuple[str, int]
@@ -91,6 +91,48 @@ def make(session: StaffSession) -> Page | Response:
     return response
 
 
+@bp.post("/letters/verify")
+@staff_required(("admin", "staff"))
+def verify(session: StaffSession) -> Page:
+    """Whether a letter a consulate asks about is genuine, not revoked, and for that passport; the verdict is logged."""
+    form = VerifyLetterForm(prefix="verify")
+    event = state.instance().event
+    if event.letters is None:
+        return _render(session, _language_choices(LettersForm())), 409
+    if not form.validate_on_submit():
+        return _render(session, _language_choices(LettersForm()), verify_form=form), 400
+    verdict = letter_register.verify(
+        state.connection(), event, reference=form.reference.data or "", code=form.code.data or "",
+        passport=form.passport.data or "", actor=session.username,
+    )  # fmt: skip
+    return _render(session, _language_choices(LettersForm()), verdict=verdict.value), 200
+
+
+@bp.post("/letters/revoke")
+@staff_required(("admin", "staff"))
+def revoke(session: StaffSession) -> Page:
+    """Revoke a letter: whoever may make letters may withdraw one; logged with the reason."""
+    form = RevokeLetterForm(prefix="revoke")
+    letters_form = _language_choices(LettersForm())
+    refused = _refused(session)
+    if refused:
+        return _render(session, letters_form), refused
+    if not form.validate_on_submit():
+        return _render(session, letters_form, revoke_form=form), 400
+    try:
+        reference = letter_register.revoke(
+            state.connection(), state.instance().event, reference=form.reference.data or "",
+            reason=form.reason.data or "", actor=session.username,
+        )  # fmt: skip
+    except letter_register.UnknownLetter:
+        form.reference.errors = [_("The register holds no letter with that reference.")]
+        return _render(session, letters_form, revoke_form=form), 400
+    except set_aside.ReasonRequired:
+        form.reason.errors = [_("Please give a reason.")]
+        return _render(session, letters_form, revoke_form=form), 400
+    return _render(session, letters_form, revoked=reference), 200
+
+
 def _refused(session: StaffSession) -> int | None:
     """409 when the event writes no letters, 403 when the reader lacks a compartment; None when they may."""
     event = state.instance().event
@@ -106,7 +148,16 @@ def _language_choices(form: LettersForm) -> LettersForm:
     return form
 
 
-def _render(session: StaffSession, form: LettersForm, checked: LetterRun | None = None, made_none: bool = False) -> str:
+def _render(  # noqa: PLR0913 - the page's parts, each optional
+    session: StaffSession,
+    form: LettersForm,
+    checked: LetterRun | None = None,
+    made_none: bool = False,
+    verify_form: VerifyLetterForm | None = None,
+    revoke_form: RevokeLetterForm | None = None,
+    verdict: str | None = None,
+    revoked: str | None = None,
+) -> str:
     event = state.instance().event
     rules = event.letters
     missing = letters.missing_compartments(event, session.keys) if rules else []
@@ -124,7 +175,23 @@ def _render(session: StaffSession, form: LettersForm, checked: LetterRun | None 
         checked=checked,
         made_none=made_none,
         earliest_expiry=letters.last_valid_day(event),
+        verify_form=verify_form or VerifyLetterForm(prefix="verify", formdata=None),
+        revoke_form=revoke_form or RevokeLetterForm(prefix="revoke", formdata=None),
+        verdict=verdict,
+        verdicts=_verdicts(),
+        revoked=revoked,
     )
+
+
+def _verdicts() -> dict[str, str]:
+    return {
+        letter_register.Verdict.GENUINE.value: _("Genuine: this letter was made here, for that passport, and stands."),
+        letter_register.Verdict.REVOKED.value: _("Revoked: this letter was made here for that passport, and revoked."),
+        letter_register.Verdict.NOT_GENUINE.value: _(
+            "Not genuine: the code or the passport number does not match the letter with that reference."
+        ),
+        letter_register.Verdict.UNKNOWN.value: _("Unknown: the register holds no letter with that reference."),
+    }
 
 
 def _field_names(keys: tuple[str, ...]) -> str:

@@ -150,3 +150,18 @@ class MakeLettersForm(LettersForm):
     )
     # Checked by the service, which alone knows whether a finding is overridden at all.
     override_reason = TextAreaField(_l("Why these findings do not stop their letter (kept in the audit log)"))
+
+
+class VerifyLetterForm(GatehouseForm):
+    """A letter a consulate asks about: its reference, its code, and the passport number it names."""
+
+    reference = StringField(_l("Reference"), validators=[DataRequired(_REQUIRED), Length(max=40, message=_TOO_LONG)])
+    code = StringField(_l("Verification code"), validators=[DataRequired(_REQUIRED), Length(max=40, message=_TOO_LONG)])
+    passport = StringField(
+        _l("Passport number on the letter"), validators=[DataRequired(_REQUIRED), Length(max=60, message=_TOO_LONG)]
+    )
+
+
+class RevokeLetterForm(GatehouseForm):
+    reference = StringField(_l("Reference"), validators=[DataRequired(_REQUIRED), Length(max=40, message=_TOO_LONG)])
+    reason = _reason(_l("Why does this letter no longer stand? (kept in the audit log)"))
