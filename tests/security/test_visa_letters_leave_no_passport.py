@@ -7,6 +7,8 @@ scan of tests/test_nothing_readable_on_disk.py checks.
 
 from __future__ import annotations
 
+import re
+
 from app.instance.folder import open_instance
 from app.registrations.lifecycle import decide
 from tests.conftest import serving
@@ -53,9 +55,18 @@ def test_visa_letters_leave_no_passport_value_on_the_server(demo_instance, tmp_p
         letters = staff.post_form("/staff/letters", "/staff/letters/make", {"reason": REASON, "language": "en"})
         pages.append(staff.get("/staff/letters"))
         assert letters.status == 200 and "attachment" in letters.headers["content-disposition"][0]
+        reference, code = re.search(r'class="verify">(\S+) · <span>([^<]+)<', letters.html).groups()
+        number = re.search(r"holder of passport number (\S+),", letters.html).group(1)
+        verify = {"verify-reference": reference, "verify-code": code, "verify-passport": number}
+        confirmed = staff.post_form("/staff/letters", "/staff/letters/verify", verify, "verify-")
+        assert 'id="verdict">Genuine' in confirmed.html
+        refused = staff.post_form("/staff/letters", "/staff/letters/verify", {**verify, "verify-code": ""}, "verify-")
+        assert refused.status == 400, "a form sent back with its errors does not carry the passport number either"
+        pages.append(confirmed)
         assert all(passport in letters.html for passport in passports), "the scan below must be able to find them"
         for page in pages:
-            assert page.status == 200 and not leaks(page.html.encode(), passports)
+            assert not leaks(page.html.encode(), passports)
+        assert not leaks(refused.html.encode(), passports)
 
         files = _files_under(demo_instance.path, server.temp_dir)
         assert any(path.name.endswith("-wal") for path in files), "the scan must see the WAL too"
