@@ -9,8 +9,11 @@ import re
 import pytest
 
 from app.audit import log as audit
+from app.events.definition import demo_event_source
+from app.instance.setup import create_instance
 from app.registrations.lifecycle import decide
 from app.registrations.register import add_follow_up
+from app.web.application import create_app
 from app.web.state import state_of
 from tests.letter_fixtures import NAMES, REASON, visa_details
 from tests.staff_fixtures import csrf, login, make_team, register_canary, registration_ids
@@ -189,3 +192,24 @@ def test_a_bad_confirmation_or_revocation_is_answered_with_a_sentence(app, clien
     answer = client.post(path, data={f"{prefix}-csrf_token": csrf(client, "/staff/letters"), **form})
     assert answer.status_code == 400 and 'class="error"' in answer.get_data(as_text=True)
     assert entries(app, "letter verified") == entries(app, "letter revoked") == []
+
+
+def test_the_privacy_notice_says_what_the_register_keeps_and_until_when(client):
+    notice = client.get("/").get_data(as_text=True)
+    assert "a keyed fingerprint of your passport number, never the number itself" in notice
+    assert "This record is kept until May 6, 2028" in notice  # 365 days after the event's last day, 7 May 2027
+    assert "Apart from the record of a visa letter, nothing is kept after" in notice
+
+
+def test_an_event_without_letters_says_so_and_makes_none(tmp_path):
+    source = demo_event_source()
+    words = create_instance(tmp_path / "plain", source[: source.index("\n# Visa support letters")])
+    vera = make_team(tmp_path / "plain", words, {"vera": ("staff", ["visa", "travel"])})["vera"]
+    client = create_app({"INSTANCE_DIR": tmp_path / "plain", "TESTING": True}).test_client()
+    notice = client.get("/").get_data(as_text=True)
+    assert "visa letter" not in notice and "Nothing is kept after" in notice
+    login(client, vera)
+    assert 'id="no-letters"' in client.get("/staff/letters").get_data(as_text=True)
+    token = csrf(client, "/staff/letters")
+    for path in ("/staff/letters", "/staff/letters/make", "/staff/letters/verify", "/staff/letters/revoke"):
+        assert client.post(path, data={"csrf_token": token, "reason": REASON}).status_code == 409
