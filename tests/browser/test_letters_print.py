@@ -34,7 +34,7 @@ def vera(demo_instance):
 
 
 def _submit(page, action: str, reason: str) -> None:
-    form = page.locator(f'form[action^="{action}"]')
+    form = page.locator(f'form[action="{action}"], form[action^="{action}?"]')
     form.locator('[name="reason"]').fill(reason)
     form.locator('button[type="submit"]').click()
 
@@ -59,13 +59,20 @@ def test_the_letters_pages_pass_axe_in_every_language_at_390_and_1280_pixels(bro
                 assert page.locator("#ready li").count() == PEOPLE
                 assert page.locator("html").get_attribute("lang") == lang
                 checker.check("letters, the findings")
+                page.goto(f"{live_server.url}/staff/letters?lang={lang}")
+                confirm = page.locator('form[action^="/staff/letters/verify"]')
+                for name, value in (("reference", "SDF27-0001"), ("code", " "), ("passport", "X1")):
+                    confirm.locator(f'[name="verify-{name}"]').fill(value)
+                confirm.locator('button[type="submit"]').click()
+                assert page.locator("#verify-code-error").count() == 1
+                checker.check("letters, a confirmation refused")
                 width = page.evaluate("() => document.documentElement.scrollWidth")
                 assert width <= viewport["width"], f"{lang}: the page is {width} px wide"
                 found += checker.found
                 checked += len(checker.checked)
     finally:
         context.close()
-    assert checked == 3 * 2 * len(CHECKED)
+    assert checked == 4 * 2 * len(CHECKED)
     assert not found, "\n".join(found)
 
 
