@@ -172,6 +172,7 @@ def every_staff_page(app, client, team: Team, language: str) -> dict[str, tuple[
             client.post("/staff/grants" + q, data=grant),
             "You do not hold this compartment, so you cannot grant it.",
         ),
+        "letters": (client.get("/staff/letters" + q), "Visa letters"),
         "audit": (client.get("/staff/audit" + q), "Download the signed log"),
         "wipe": (client.get("/staff/wipe" + q), "Destroy everything now"),
         "wipe refused": (client.post("/staff/wipe" + q, data=wipe), "That is not this event's id."),

@@ -94,6 +94,7 @@ EVERY_COMMAND = (
     "invite",
     "keys",
     "kit",
+    "letters",
     "purge",
     "restore",
     "revoke",

@@ -18,6 +18,7 @@ from app.cli.deployment import doctor, systemd_unit
 from app.cli.instance import demo, init, serve
 from app.cli.invitations import invite_group
 from app.cli.kits import kit_group
+from app.cli.letters import letters_group
 from app.cli.retention import purge, wipe_command
 from app.cli.staff import grant_command, keys_group, revoke_command, staff_group
 from app.cli.tor import tor_config
@@ -68,6 +69,7 @@ for _command in (
     audit_group,
     kit_group,
     bundle_group,
+    letters_group,
 ):
     cli.add_command(_command)
 

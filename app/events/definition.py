@@ -116,6 +116,25 @@ class MessageRules:
 
 
 @dataclass(frozen=True)
+class LetterRules:
+    """The [letters] table: how a visa support letter reads, and which fields it checks and registers."""
+
+    reference_prefix: str  # a letter's reference is this, a dash and its number: SDF27-0042
+    letterhead: tuple[str, ...]
+    signatory_name: str
+    signatory_title: Text
+    body: Text  # paragraphs split by blank lines; {placeholders} name fields, event facts and the letter's own
+    passport_number: str  # key of the field whose keyed hash the register keeps
+    passport_expiry: str  # key of the date field checked against the event's last day
+    register_retain_days_after_event: int  # the register forgets a letter this long after the event's last day
+    fields: tuple[str, ...]  # every field a letter reads, in the definition's order
+    compartments: tuple[str, ...]  # the compartments those fields are sealed to
+
+    def languages(self) -> tuple[str, ...]:
+        return self.body.languages()
+
+
+@dataclass(frozen=True)
 class Event:
     id: str
     name: Text
@@ -135,6 +154,13 @@ class Event:
     badges: BadgeFields | None = None  # None: the event prints no badges
     smallest_count_shown: int = DEFAULT_SMALLEST_COUNT_SHOWN  # a count below it is shown as "fewer than" it
     messages: MessageRules | None = None  # None: the event has no messages (no messages_by)
+    letters: LetterRules | None = None  # None: the event writes no visa support letters
+
+    def letters_register_forgets_on(self) -> datetime.date | None:
+        """The day the register of letters forgets every letter of this event; None if it writes none."""
+        if self.letters is None:
+            return None
+        return self.ends + datetime.timedelta(days=self.letters.register_retain_days_after_event + 1)
 
     def registration_fields(self) -> tuple[Field, ...]:
         """The fields asked at registration; follow-up fields wait for approval."""
@@ -184,6 +210,8 @@ def demo_event_source() -> str:
 
 
 def _event(data: dict[str, Any]) -> Event:
+    from app.events.letter_rules import letter_rules  # it reads the types defined here
+
     info = _table(data, "event", "the file")
     event_id = _required(info, "id", str, "[event]")
     if not _KEY.fullmatch(event_id.replace("-", "_")):
@@ -249,6 +277,7 @@ def _event(data: dict[str, Any]) -> Event:
         badges=_badges(data.get("badges"), fields, names),
         smallest_count_shown=smallest_count_shown,
         messages=_messages(info, data, names, max_retention),
+        letters=letter_rules(data.get("letters"), fields, names),
     )
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from app.audit import log as audit
 from app.events.definition import Event, Field
-from app.registrations import destroyed
+from app.registrations import destroyed, letter_register
 from app.storage import db
 from app.storage.connection import Connection
 
@@ -66,6 +66,7 @@ class PurgeReport:
     data_keys: int = 0
     records: int = 0
     messages: int = 0  # messages and answers, under the event's rule for them or with their record
+    letters_forgotten: int = 0  # entries of the register of visa letters, once its own retention is over
 
     @property
     def values_destroyed(self) -> int:
@@ -122,6 +123,7 @@ def purge(
                 "DELETE FROM messages WHERE registration_id = ?", (registration_id,)
             ).rowcount
         report.records = connection.execute(f"DELETE FROM registrations WHERE {_NO_KEY_LEFT}", (event.id,)).rowcount  # noqa: S608
+        report.letters_forgotten = letter_register.forget_expired(connection, event, on_day)
         if not dry_run:
             progress("log")
             _log(connection, report)
@@ -151,6 +153,8 @@ def _log(connection: Connection, report: PurgeReport) -> None:
     """One entry per field with what was destroyed and under which rule; one for the run, once a day at least."""
     for field_key, by_rule in sorted(report.values.items()):
         audit.record(connection, ACTOR, "purge", field_key, {"destroyed": sum(by_rule.values()), "rules": by_rule})
+    if report.letters_forgotten:
+        audit.record(connection, ACTOR, "purge", "letter register", {"destroyed": report.letters_forgotten})
     last_run = audit.last_entry_with_action(connection, "purge run")
     destroyed_any = report.values_destroyed or report.records or report.messages
     if destroyed_any or last_run is None or last_run.day < audit.current_day(connection):

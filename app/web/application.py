@@ -119,6 +119,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from app.web.badges import bp as badges_bp
     from app.web.counts import bp as counts_bp
     from app.web.emergency import bp as emergency_bp
+    from app.web.letters import bp as letters_bp
     from app.web.participant import bp as participant_bp
     from app.web.review import bp as review_bp
     from app.web.staff import bp as staff_bp
@@ -130,4 +131,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(emergency_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(badges_bp)
+    app.register_blueprint(letters_bp)
     return app

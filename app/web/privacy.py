@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
 from flask import Flask
@@ -42,6 +43,20 @@ def rejection_text(event: Event) -> str:
     )
 
 
+def letters_register_text(event: Event) -> str:
+    """What the register of visa letters keeps and until when; empty when the event writes no letters."""
+    forgets_on = event.letters_register_forgets_on()
+    if forgets_on is None:
+        return ""
+    return gettext(
+        "If we write you a visa support letter, we keep a record of it so that we can confirm it to a consulate"
+        " that asks: its reference, the day it was written and a keyed fingerprint of your passport number, never"
+        " the number itself. This record is kept until %(date)s, even if you withdraw, as the letter may already"
+        " be with a consulate.",
+        date=format_date(forgets_on - datetime.timedelta(days=1), "medium"),
+    )
+
+
 def notice(event: Event, language: str) -> list[NoticeRow]:
     """Per field: why it is asked, who may read it, and how long it is kept."""
     rows = []
@@ -62,3 +77,4 @@ def notice(event: Event, language: str) -> list[NoticeRow]:
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["retention_text"] = retention_text
     app.jinja_env.globals["rejection_text"] = rejection_text
+    app.jinja_env.globals["letters_register_text"] = letters_register_text

@@ -13,12 +13,14 @@ from wtforms import (
     PasswordField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
     ValidationError,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.web.forms import GatehouseForm, readable
 
@@ -140,3 +142,38 @@ class WipeForm(GatehouseForm):
     event_id = StringField(_l("Type the event id to confirm"), validators=[DataRequired(_REQUIRED), Length(max=80)])
     passphrase = LoginForm.passphrase
     code = LoginForm.code
+
+
+class LettersForm(GatehouseForm):
+    """Check who may have a visa letter: the reason for opening the letter fields, and the letter's language."""
+
+    reason = _reason(_l("Why do you need to open this? (kept in the audit log)"))
+    language = SelectField(_l("Language of the letters"), validate_choice=False)
+
+
+class MakeLettersForm(LettersForm):
+    """Make the letters: the findings staff override for some people, and why."""
+
+    override = SelectMultipleField(
+        _l("Make their letter all the same"),
+        validate_choice=False,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+    # Checked by the service, which alone knows whether a finding is overridden at all.
+    override_reason = TextAreaField(_l("Why these findings do not stop their letter (kept in the audit log)"))
+
+
+class VerifyLetterForm(GatehouseForm):
+    """A letter a consulate asks about: its reference, its code, and the passport number it names."""
+
+    reference = StringField(_l("Reference"), validators=[DataRequired(_REQUIRED), Length(max=40, message=_TOO_LONG)])
+    code = StringField(_l("Verification code"), validators=[DataRequired(_REQUIRED), Length(max=40, message=_TOO_LONG)])
+    passport = StringField(
+        _l("Passport number on the letter"), validators=[DataRequired(_REQUIRED), Length(max=60, message=_TOO_LONG)]
+    )
+
+
+class RevokeLetterForm(GatehouseForm):
+    reference = StringField(_l("Reference"), validators=[DataRequired(_REQUIRED), Length(max=40, message=_TOO_LONG)])
+    reason = _reason(_l("Why does this letter no longer stand? (kept in the audit log)"))

@@ -1,0 +1,313 @@
+"""Visa support letters: checked, then made from the fields the event's letter reads, in one logged opening.
+
+Making letters reads the fields of the [letters] table (app.events.letter_rules) of approved registrations, and
+only for a reader who holds every compartment they are sealed to. One entry, written before anything is
+decrypted, names the compartments, the fields and every pseudonym opened, with the reason. Before a letter is
+made its person is checked: a field the letter reads that is empty, or a passport that expires less than three
+months after the event's last day, is a finding; no letter is made for them unless staff override the finding
+with a reason (logged). A missing passport number cannot be overridden: the register could not hold its hash.
+Each letter made enters the register (app.registrations.letter_register) in one transaction, logged.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+
+from babel.dates import format_date
+
+import crypto
+from app.audit import log as audit
+from app.common.errors import GatehouseError, NotAllowed
+from app.events.definition import Event, LetterRules
+from app.events.letter_rules import PLACEHOLDER
+from app.keys import keyring
+from app.keys.keyring import HeldKeys
+from app.registrations import letter_register, set_aside
+from app.registrations.records import StoredRecord, load_fields, open_record
+from app.storage import db
+from app.storage.connection import Connection
+
+BLANK = "_" * 16  # an overridden empty field: a line to fill in by hand
+PASSPORT_MONTHS_AFTER_EVENT = 3  # what Schengen consulates ask: valid three months after leaving
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Why no letter is made for a person without an override."""
+
+    pseudonym: str
+    missing: tuple[str, ...]  # keys of the fields the letter reads that are empty
+    expires: datetime.date | None  # the passport's expiry, when it is too early
+    no_passport_number: bool  # no override: the register could not hold the number's hash
+
+    @property
+    def may_override(self) -> bool:
+        return not self.no_passport_number
+
+
+@dataclass(frozen=True)
+class Letter:
+    reference: str
+    code: str
+    pseudonym: str
+    language: str
+    issued: datetime.date
+    letterhead: tuple[str, ...]
+    paragraphs: tuple[str, ...]
+    signatory_name: str
+    signatory_title: str
+
+
+@dataclass(frozen=True)
+class LetterRun:
+    letters: tuple[Letter, ...]  # by reference
+    ready: tuple[str, ...]  # pseudonyms with no finding (a check only: no letter made)
+    findings: tuple[Finding, ...]  # people with no letter, and why
+    overridden: tuple[Finding, ...]  # findings staff overrode: these people have a letter
+    set_aside: tuple[str, ...]
+    not_opened: tuple[str, ...]
+
+
+class MayNotMakeLetters(NotAllowed):
+    """The reader lacks a compartment the letter reads; ``missing`` names which."""
+
+    def __init__(self, missing: list[str]) -> None:
+        self.missing = missing
+        super().__init__(f"making letters needs the {', '.join(missing)} compartment(s), which you do not hold")
+
+
+class NotApprovedForLetters(GatehouseError):
+    def __init__(self, pseudonym: str) -> None:
+        super().__init__(f"{pseudonym} is not an approved registration of this event")
+
+
+class NoSuchLetterLanguage(GatehouseError):
+    def __init__(self, languages: tuple[str, ...]) -> None:
+        super().__init__(f"the event's letter is written in {', '.join(languages)} only")
+
+
+class OverrideReasonRequired(GatehouseError):
+    def __init__(self) -> None:
+        super().__init__("overriding a check needs its own reason, of 4 to 300 characters")
+
+
+def missing_compartments(event: Event, keys: HeldKeys) -> list[str]:
+    held = {compartment for compartment, _generation in keys}
+    return [c for c in letter_register.rules_of(event).compartments if c not in held]
+
+
+def candidates(connection: Connection, event: Event) -> list[str]:
+    """Approved pseudonyms with no standing letter: those a run makes letters for unless told whom."""
+    letter_register.rules_of(event)
+    made = letter_register.with_letters(connection, event)
+    return sorted(p for p in _approved(connection, event).values() if p not in made)
+
+
+def check_letters(
+    connection: Connection, event: Event, *, keys: HeldKeys, actor: str, reason: str, only: Collection[str] = ()
+) -> LetterRun:
+    """The findings for every person a run would make a letter for; logged as one opening, nothing made."""
+    opened, run = _open(connection, event, keys, actor, reason, "letters checked", only)
+    findings = [_finding(event, pseudonym, values) for pseudonym, values in opened.items()]
+    return LetterRun(
+        letters=(),
+        ready=tuple(sorted(f.pseudonym for f in findings if not f.missing and not f.expires)),
+        findings=tuple(f for f in findings if f.missing or f.expires),
+        overridden=(),
+        set_aside=run.set_aside,
+        not_opened=run.not_opened,
+    )
+
+
+def make_letters(
+    connection: Connection,
+    event: Event,
+    *,
+    keys: HeldKeys,
+    actor: str,
+    reason: str,
+    language: str = "en",
+    only: Collection[str] = (),
+    overrides: Collection[str] = (),
+    override_reason: str = "",
+) -> LetterRun:
+    """A letter for each person the run covers whose checks pass or are overridden, each one registered.
+
+    Refused, with nothing logged or decrypted: EventWritesNoLetters, MayNotMakeLetters, ReasonRequired,
+    NoSuchLetterLanguage, NotApprovedForLetters, OverrideReasonRequired.
+    """
+    rules = letter_register.rules_of(event)
+    if language not in rules.languages():
+        raise NoSuchLetterLanguage(rules.languages())
+    override_reason = override_reason.strip()
+    if overrides and not 4 <= len(override_reason) <= set_aside.MAX_REASON:
+        raise OverrideReasonRequired()
+    opened, run = _open(connection, event, keys, actor, reason, "letters", only, language)
+    made: list[Letter] = []
+    refused, overridden = [], []
+    with db.transaction(connection):
+        letter_keys = letter_register.letter_keys(connection)
+        day = audit.current_day(connection)
+        for pseudonym, values in sorted(opened.items()):
+            finding = _finding(event, pseudonym, values)
+            if finding.missing or finding.expires:
+                if pseudonym not in overrides or not finding.may_override:
+                    refused.append(finding)
+                    continue
+                overridden.append(finding)
+            entry = letter_register.enter(connection, event, letter_keys, pseudonym, values[rules.passport_number], day)
+            made.append(_letter(event, rules, language, entry, values))
+        if overridden:
+            checks = {"pseudonyms": [f.pseudonym for f in overridden], "checks": sorted(_checks(overridden))}
+            audit.record(connection, actor, "letter checks overridden", event.id, checks, override_reason)
+        registered = {
+            "references": {letter.pseudonym: letter.reference for letter in made},
+            "refused": [f.pseudonym for f in refused],
+        }
+        audit.record(connection, actor, "letters registered", event.id, registered, reason.strip())
+    return LetterRun(tuple(made), (), tuple(refused), tuple(overridden), run.set_aside, run.not_opened)
+
+
+def _checks(findings: list[Finding]) -> set[str]:
+    """The names of the checks overridden: field keys and "passport expiry", never a value."""
+    return {key for f in findings for key in f.missing} | {"passport expiry" for f in findings if f.expires}
+
+
+def _approved(connection: Connection, event: Event) -> dict[str, str]:
+    rows = connection.execute(
+        "SELECT id, pseudonym FROM registrations WHERE event_id = ? AND status = 'approved'", (event.id,)
+    )
+    return dict(rows.fetchall())
+
+
+def _open(
+    connection: Connection,
+    event: Event,
+    keys: HeldKeys,
+    actor: str,
+    reason: str,
+    action: str,
+    only: Collection[str],
+    language: str | None = None,
+) -> tuple[dict[str, dict[str, str]], LetterRun]:
+    """The letter fields of the run's people, by pseudonym, after one audit entry naming them all."""
+    rules = letter_register.rules_of(event)
+    missing = missing_compartments(event, keys)
+    if missing:
+        raise MayNotMakeLetters(missing)
+    reason = reason.strip()
+    if not 4 <= len(reason) <= set_aside.MAX_REASON:
+        raise set_aside.ReasonRequired()
+    approved = _approved(connection, event)
+    if only:
+        strangers = sorted(set(only) - set(approved.values()))
+        if strangers:
+            raise NotApprovedForLetters(strangers[0])
+        chosen = {rid: p for rid, p in approved.items() if p in only}
+    else:
+        made = letter_register.with_letters(connection, event)
+        chosen = {rid: p for rid, p in approved.items() if p not in made}
+    detail: dict[str, object] = {
+        "compartments": list(rules.compartments),
+        "fields": list(rules.fields),
+        "pseudonyms": sorted(chosen.values()),
+    }
+    if language:
+        detail["language"] = language
+    audit.log(connection, actor, action, event.id, detail, reason)
+
+    # Only the letter's compartments' keys are offered, and only its fields were read: nothing else opens.
+    offered = {(c, g): key for (c, g), key in keys.items() if c in rules.compartments}
+    matching = keyring.matching(connection, event.id, offered)
+    records = {r.registration_id: r for r in load_fields(connection, event.id, "approved", rules.fields)}
+    opened: dict[str, dict[str, str]] = {}
+    tampered, not_opened = [], []
+    for registration_id, pseudonym in chosen.items():
+        record = records.get(registration_id, StoredRecord(registration_id, ()))
+        try:
+            parts = open_record(event.id, record, matching)
+        except crypto.RecordTampered:
+            tampered.append((registration_id, pseudonym))
+            continue
+        if {part.compartment for _generation, part in record.parts} - set(parts):
+            not_opened.append(pseudonym)
+            continue
+        opened[pseudonym] = {key: value for part in parts.values() for key, value in part.items()}
+    if tampered:
+        with db.transaction(connection):
+            set_aside.mark(connection, (registration_id for registration_id, _pseudonym in tampered))
+            aside = sorted(pseudonym for _registration_id, pseudonym in tampered)
+            detail = {"set aside": len(aside), "pseudonyms": aside}
+            audit.record(connection, actor, f"{action} set aside", event.id, detail, reason)
+    aside_names = tuple(sorted(p for _r, p in tampered))
+    return opened, LetterRun((), (), (), (), aside_names, tuple(sorted(not_opened)))
+
+
+def last_valid_day(event: Event) -> datetime.date:
+    """The earliest expiry a passport may have: three months after the event's last day."""
+    month = event.ends.month - 1 + PASSPORT_MONTHS_AFTER_EVENT
+    year, month = event.ends.year + month // 12, month % 12 + 1
+    # 30 November and three months is 28 (or 29) February: the month's last day when it is shorter.
+    return datetime.date(year, month, min(event.ends.day, calendar.monthrange(year, month)[1]))
+
+
+def _finding(event: Event, pseudonym: str, values: Mapping[str, str]) -> Finding:
+    rules = letter_register.rules_of(event)
+    missing = tuple(key for key in rules.fields if not values.get(key, "").strip())
+    expires = None
+    try:
+        expiry = datetime.date.fromisoformat(values.get(rules.passport_expiry, ""))
+    except ValueError:
+        expiry = None
+    if expiry is not None and expiry < last_valid_day(event):
+        expires = expiry
+    return Finding(pseudonym, missing, expires, rules.passport_number in missing)
+
+
+def _letter(
+    event: Event, rules: LetterRules, language: str, entry: letter_register.Entry, values: Mapping[str, str]
+) -> Letter:
+    def long_date(day: datetime.date) -> str:
+        return format_date(day, "long", locale=language)
+
+    by_key = {field.key: field for field in event.fields}
+    facts = {
+        "event.name": event.name(language),
+        "event.organiser": event.organiser(language),
+        "event.location": event.location(language),
+        "event.starts": long_date(event.starts),
+        "event.ends": long_date(event.ends),
+        "letter.reference": entry.reference,
+        "letter.day": long_date(entry.issued),
+        "letter.code": entry.code,
+    }
+
+    def value(name: str) -> str:
+        if name in facts:
+            return facts[name]
+        typed = values.get(name, "").strip()
+        if not typed:
+            return BLANK
+        field = by_key[name]
+        if field.type == "date":
+            try:
+                return long_date(datetime.date.fromisoformat(typed))
+            except ValueError:
+                return typed
+        return field.display(typed, language)
+
+    paragraphs = [p.strip() for p in rules.body(language).split("\n\n") if p.strip()]
+    return Letter(
+        reference=entry.reference,
+        code=entry.code,
+        pseudonym=entry.pseudonym,
+        language=language,
+        issued=entry.issued,
+        letterhead=rules.letterhead,
+        paragraphs=tuple(PLACEHOLDER.sub(lambda m: value(m.group(1)), " ".join(p.split())) for p in paragraphs),
+        signatory_name=rules.signatory_name,
+        signatory_title=rules.signatory_title(language),
+    )
