@@ -233,7 +233,7 @@ def test_an_instance_from_before_letters_migrates_and_makes_them(tmp_path):
     instance = open_instance(path)
     with instance.connection() as connection:
         connection.execute("DROP TABLE letter_register")
-        connection.execute("PRAGMA user_version = 8")
+        connection.execute("PRAGMA user_version = 9")  # the version before 0010_letters
     with opened(path) as (reopened, connection):
         assert connection.execute("PRAGMA user_version").fetchone()[0] == db.latest_version()
         assert letter_register.register_size(connection, reopened.event) == 0
