@@ -198,18 +198,24 @@ def exec_start(unit_text: str) -> list[str]:
 
 
 def can_confine() -> str | None:
-    """Why this machine cannot apply the unit's restrictions to a process; None when it can."""
+    """Why this machine's kernel cannot apply the unit's restrictions to a process; None when it can. (The
+    tools the tests also need are checked by require_tools.)"""
     if landlock_abi() < 1:
         return "the kernel has no Landlock (Linux 5.13 or newer, with landlock among its LSMs)"
     if not mdwe_available():
         return "the kernel has no PR_SET_MDWE (Linux 6.3 or newer)"
-    if shutil.which("systemd-analyze") is None:
-        return "systemd-analyze is not installed"
+    return None
+
+
+def require_tools() -> None:
+    """systemd-analyze and libseccomp, which .ci/run installs: missing, the test skips, or fails in CI."""
+    from tests.real_parts import missing, require_program  # here: this file also runs as a script, without tests
+
+    require_program("systemd-analyze")
     try:
         ctypes.CDLL("libseccomp.so.2")
     except OSError:
-        return "libseccomp is not installed"
-    return None
+        missing("libseccomp (Debian's libseccomp2)")
 
 
 @contextlib.contextmanager

@@ -8,16 +8,14 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
-
-import pytest
 
 from app.instance.folder import opened
 from app.staff.accounts import list_staff
 from tests import confinement
 from tests.conftest import free_port
+from tests.real_parts import require_program
 from tests.walkthrough import Walkthrough, commands_of, gatehouse_path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,8 +43,8 @@ def test_the_guide_defines_the_variables_the_test_sets_and_nothing_else():
     assert defined == VARIABLES, "a variable the guide adds must be given a value here too"
 
 
-@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="the guide checks its unit with systemd-analyze")
 def test_every_command_of_the_deployment_guide_works_in_the_order_written():
+    require_program("systemd-analyze")  # the guide checks its unit with it
     with confinement.folder_outside_tmp() as home, contextlib.ExitStack() as server:
         port = free_port()
         environment = {key: value for key, value in os.environ.items() if not key.startswith("GATEHOUSE_")}
@@ -94,6 +92,7 @@ def _start_the_unit(home: Path, port: int):
     private_tmp = home / "private-tmp"
     private_tmp.mkdir()
     if confinement.can_confine() is None:
+        confinement.require_tools()
         with confinement.serving_unit(home / "gatehouse.service", private_tmp, f"http://127.0.0.1:{port}/"):
             yield
         return

@@ -6,7 +6,6 @@ from __future__ import annotations
 import http.cookiejar
 import os
 import re
-import shutil
 import subprocess
 import sys
 import urllib.parse
@@ -21,6 +20,7 @@ from app.instance.setup import create_instance
 from tests import confinement
 from tests.conftest import free_port
 from tests.helpers import codename_on, hidden_fields, valid_answers
+from tests.real_parts import require_program
 
 CONFINEMENT_UNAVAILABLE = confinement.can_confine()
 HARDENING = (
@@ -76,8 +76,8 @@ def deployment(program):
         yield folder, port
 
 
-@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed")
 def test_the_unit_passes_systemd_analyze_verify_and_carries_every_hardening_directive(deployment):
+    analyze = require_program("systemd-analyze")
     folder, _port = deployment
     unit = (folder / "gatehouse.service").read_text()
     for directive in HARDENING:
@@ -88,7 +88,7 @@ def test_the_unit_passes_systemd_analyze_verify_and_carries_every_hardening_dire
     assert ("\nProtectHome=tmpfs\nBindPaths=" if home else "\nProtectHome=yes\n") in unit
 
     verified = subprocess.run(
-        [shutil.which("systemd-analyze"), "verify", str(folder / "gatehouse.service")],
+        [analyze, "verify", str(folder / "gatehouse.service")],
         capture_output=True,
         text=True,
         timeout=60,
@@ -116,6 +116,7 @@ def test_the_unit_refuses_a_folder_the_service_would_see_empty_a_root_user_or_no
 
 @pytest.mark.skipif(CONFINEMENT_UNAVAILABLE is not None, reason=str(CONFINEMENT_UNAVAILABLE))
 def test_serve_starts_registers_and_logs_staff_in_under_the_units_restrictions(deployment):
+    confinement.require_tools()
     folder, port = deployment
     staff = gatehouse("staff", "add", "ana", "--role", "admin", "--instance", str(folder / "instance"))
     passphrase = re.search(r"passphrase:\s+(.+)", staff.stdout).group(1).strip()
@@ -159,6 +160,7 @@ def test_serve_starts_registers_and_logs_staff_in_under_the_units_restrictions(d
     ids=["write outside the folders", "netlink socket", "writable executable memory", "system call outside the list"],
 )
 def test_the_restrictions_the_test_serves_under_refuse_what_the_unit_forbids(deployment, attempt):
+    confinement.require_tools()
     folder, _port = deployment
     (folder / "private-tmp").mkdir()
     code = attempt.format(outside=folder / "outside")
