@@ -16,7 +16,7 @@ from app.storage.connection import Connection
 
 NULL, INTEGER, REAL, TEXT, BLOB = range(5)
 # Not carried as a table: a restored instance gets these from the backup's document (app.backups.backup).
-NOT_CARRIED = frozenset({"restored_secrets"})
+NOT_CARRIED = frozenset({"restored_secrets", "scrub_pending"})
 
 Value = None | int | float | str | bytes
 

@@ -3,7 +3,8 @@
 A value is destroyed on the day after the last day its rule keeps it. Three rules can end a
 value, and the earliest wins: the field's own rule (days after the event's last day, or after
 approval), the event's rule for rejected registrations, and the event's maximum, which nothing
-outlives. The database is then scrubbed (db.scrub), so the ciphertexts leave the file and its WAL.
+outlives. The database is then scrubbed (db.scrub), so the ciphertexts leave the file and its WAL; when nothing
+was deleted since the last scrub, there is nothing to scrub and the file is left as it is.
 """
 
 from __future__ import annotations
@@ -89,7 +90,8 @@ def purge(
     A dry run does the same work and rolls it back, so its counts are exactly what a purge would
     destroy. Killed half-way, the transaction leaves the database as it was, and the next purge
     does the whole job. ``progress`` is told each step as it starts: "field KEY", "data keys",
-    "messages", "records", "log", "commit", then "scrub" once the transaction is committed.
+    "messages", "records", "log", "commit", then "scrub" once the transaction is committed, if anything was deleted or
+    changed since the last scrub (db.scrub_pending).
     """
     report = PurgeReport(on_day, dry_run)
     connection.execute("BEGIN IMMEDIATE")
@@ -132,9 +134,10 @@ def purge(
         connection.execute("ROLLBACK")
         raise
     connection.execute("ROLLBACK" if dry_run else "COMMIT")
-    if not dry_run:
+    # Also clears stale copies left by deletions since the last scrub (a revoked grant, a replaced answer); with
+    # nothing destroyed since, as at most starts and nights, the whole file is not rewritten for nothing.
+    if not dry_run and db.scrub_pending(connection):
         progress("scrub")
-        # Also clears stale copies left by earlier deletions: withdrawals, replaced follow-up answers.
         db.scrub(connection)
     return report
 

@@ -107,9 +107,17 @@ def scrub(connection: Connection) -> None:
     memory, never in a temporary file); the TRUNCATE checkpoint then copies the result over the
     main file and empties the WAL.
     """
+    # Cleared first: whatever is deleted while the rewrite runs is either rewritten away or marks it again.
+    connection.execute("DELETE FROM scrub_pending")
     connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     connection.execute("VACUUM")
     connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def scrub_pending(connection: Connection) -> bool:
+    """Whether any row was deleted or changed in place since the last scrub: every table's triggers mark it
+    (migration 0011), so a purge that destroyed nothing, after nothing else did, leaves the file as it is."""
+    return connection.execute("SELECT 1 FROM scrub_pending").fetchone() is not None
 
 
 @contextlib.contextmanager
