@@ -12,15 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import crypto
 from app.audit import log as audit
 from app.common.errors import GatehouseError, NotAllowed
 from app.events.definition import BadgeFields, Event
-from app.keys import keyring
 from app.keys.keyring import HeldKeys
-from app.registrations import set_aside
-from app.registrations.records import StoredRecord, load_fields, open_record
-from app.storage import db
+from app.registrations import reading, set_aside
 from app.storage.connection import Connection
 
 NO_PHOTOS = "no-photos"
@@ -87,34 +83,15 @@ def badges(connection: Connection, event: Event, *, keys: HeldKeys, actor: str, 
     detail = {"compartments": list(rule.compartments), "fields": fields, "pseudonyms": sorted(approved.values())}
     audit.log(connection, actor, "badges", event.id, detail, reason)
 
-    # Only the badge compartments' keys are offered, and only the badge fields were read: nothing else opens.
-    offered = {(c, g): key for (c, g), key in keys.items() if c in rule.compartments}
-    matching = keyring.matching(connection, event.id, offered)
-    records = {record.registration_id: record for record in load_fields(connection, event.id, "approved", fields)}
-    made, tampered, not_opened = [], [], []
-    for registration_id, pseudonym in approved.items():
-        record = records.get(registration_id, StoredRecord(registration_id, ()))  # purged: nothing left to open
-        try:
-            opened = open_record(event.id, record, matching)
-        except crypto.RecordTampered:
-            tampered.append((registration_id, pseudonym))
-            continue
-        if {part.compartment for _generation, part in record.parts} - set(opened):
-            not_opened.append(pseudonym)
-            continue
-        values = {key: value for part in opened.values() for key, value in part.items()}
-        made.append(_badge(rule, pseudonym, values))
-    if tampered:
-        with db.transaction(connection):
-            set_aside.mark(connection, (registration_id for registration_id, _pseudonym in tampered))
-            aside = sorted(pseudonym for _registration_id, pseudonym in tampered)
-            audit.record(
-                connection, actor, "badges set aside", event.id, {"set aside": len(aside), "pseudonyms": aside}, reason
-            )
+    run = reading.open_fields(
+        connection, event, approved, status="approved", compartments=rule.compartments, fields=fields, keys=keys,
+        actor=actor, action="badges", reason=reason,
+    )  # fmt: skip
+    made = [_badge(rule, pseudonym, values) for pseudonym, values in run.values.items()]
     return PrintRun(
         badges=tuple(sorted(made, key=lambda badge: (badge.name.casefold(), badge.name))),
-        set_aside=tuple(sorted(pseudonym for _registration_id, pseudonym in tampered)),
-        not_opened=tuple(sorted(not_opened)),
+        set_aside=run.set_aside,
+        not_opened=run.not_opened,
     )
 
 

@@ -18,15 +18,12 @@ from dataclasses import dataclass
 
 from babel.dates import format_date
 
-import crypto
 from app.audit import log as audit
 from app.common.errors import GatehouseError, NotAllowed
 from app.events.definition import Event, LetterRules
 from app.events.letter_rules import PLACEHOLDER
-from app.keys import keyring
 from app.keys.keyring import HeldKeys
-from app.registrations import letter_register, set_aside
-from app.registrations.records import StoredRecord, load_fields, open_record
+from app.registrations import letter_register, reading, set_aside
 from app.storage import db
 from app.storage.connection import Connection
 
@@ -219,31 +216,11 @@ def _open(
         detail["language"] = language
     audit.log(connection, actor, action, event.id, detail, reason)
 
-    # Only the letter's compartments' keys are offered, and only its fields were read: nothing else opens.
-    offered = {(c, g): key for (c, g), key in keys.items() if c in rules.compartments}
-    matching = keyring.matching(connection, event.id, offered)
-    records = {r.registration_id: r for r in load_fields(connection, event.id, "approved", rules.fields)}
-    opened: dict[str, dict[str, str]] = {}
-    tampered, not_opened = [], []
-    for registration_id, pseudonym in chosen.items():
-        record = records.get(registration_id, StoredRecord(registration_id, ()))
-        try:
-            parts = open_record(event.id, record, matching)
-        except crypto.RecordTampered:
-            tampered.append((registration_id, pseudonym))
-            continue
-        if {part.compartment for _generation, part in record.parts} - set(parts):
-            not_opened.append(pseudonym)
-            continue
-        opened[pseudonym] = {key: value for part in parts.values() for key, value in part.items()}
-    if tampered:
-        with db.transaction(connection):
-            set_aside.mark(connection, (registration_id for registration_id, _pseudonym in tampered))
-            aside = sorted(pseudonym for _registration_id, pseudonym in tampered)
-            detail = {"set aside": len(aside), "pseudonyms": aside}
-            audit.record(connection, actor, f"{action} set aside", event.id, detail, reason)
-    aside_names = tuple(sorted(p for _r, p in tampered))
-    return opened, LetterRun((), (), (), (), aside_names, tuple(sorted(not_opened)))
+    run = reading.open_fields(
+        connection, event, chosen, status="approved", compartments=rules.compartments, fields=rules.fields,
+        keys=keys, actor=actor, action=action, reason=reason,
+    )  # fmt: skip
+    return run.values, LetterRun((), (), (), (), run.set_aside, run.not_opened)
 
 
 def last_valid_day(event: Event) -> datetime.date:

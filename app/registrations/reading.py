@@ -8,13 +8,16 @@ reading's own entry: opening it says so in one sentence, and an export completes
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
 import crypto
 from app.audit import log as audit
 from app.events.definition import Event
 from app.keys import keyring
 from app.keys.keyring import HeldKeys
 from app.registrations import export, lifecycle, set_aside
-from app.registrations.records import load_record, open_record
+from app.registrations.records import StoredRecord, load_fields, load_record, open_record
 from app.storage import db
 from app.storage.connection import Connection
 
@@ -83,3 +86,52 @@ def export_csv(connection: Connection, event: Event, *, keys: HeldKeys, actor: s
             detail = {"set aside": len(made.set_aside), "pseudonyms": [aside.pseudonym for aside in made.set_aside]}
             audit.record(connection, actor, "export set aside", event.id, detail, reason.strip())
     return made
+
+
+@dataclass(frozen=True)
+class OpenedFields:
+    values: dict[str, dict[str, str]]  # by pseudonym: field key -> value
+    set_aside: tuple[str, ...]  # pseudonyms whose records did not open: set aside and logged
+    not_opened: tuple[str, ...]  # pseudonyms sealed under a key generation the reader does not hold
+
+
+def open_fields(
+    connection: Connection,
+    event: Event,
+    chosen: Mapping[str, str],
+    *,
+    status: str,
+    compartments: Sequence[str],
+    fields: Sequence[str],
+    keys: HeldKeys,
+    actor: str,
+    action: str,
+    reason: str,
+) -> OpenedFields:
+    """These fields of these registrations (id -> pseudonym, all of this status), for an opening the caller has
+    logged already (badges, letters). Only these fields are read and only these compartments' keys offered:
+    nothing else opens. A record that does not open is set aside, in one entry "ACTION set aside"."""
+    offered = {(c, g): key for (c, g), key in keys.items() if c in compartments}
+    matching = keyring.matching(connection, event.id, offered)
+    records = {record.registration_id: record for record in load_fields(connection, event.id, status, fields)}
+    opened: dict[str, dict[str, str]] = {}
+    tampered: dict[str, str] = {}
+    not_opened: list[str] = []
+    for registration_id, pseudonym in chosen.items():
+        record = records.get(registration_id, StoredRecord(registration_id, ()))  # purged: nothing left to open
+        try:
+            parts = open_record(event.id, record, matching)
+        except crypto.RecordTampered:
+            tampered[registration_id] = pseudonym
+            continue
+        if {part.compartment for _generation, part in record.parts} - set(parts):
+            not_opened.append(pseudonym)
+            continue
+        opened[pseudonym] = {key: value for part in parts.values() for key, value in part.items()}
+    aside = tuple(sorted(tampered.values()))
+    if tampered:
+        with db.transaction(connection):
+            set_aside.mark(connection, tampered)
+            detail = {"set aside": len(aside), "pseudonyms": list(aside)}
+            audit.record(connection, actor, f"{action} set aside", event.id, detail, reason)
+    return OpenedFields(opened, aside, tuple(sorted(not_opened)))
