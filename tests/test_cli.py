@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import stat
 import subprocess
 import sys
@@ -64,6 +65,24 @@ def test_serve_without_an_instance_says_what_to_do(tmp_path):
     )
     assert result.returncode != 0
     assert "gatehouse init" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_second_server_on_a_port_in_use_says_so_in_one_sentence(tmp_path):
+    instance = tmp_path / "instance"
+    port = free_port()
+    _run_demo(instance, port)  # sets the instance up
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", port))
+        taken.listen()
+        result = subprocess.run(
+            [sys.executable, "-m", "app", "serve", "--instance", str(instance), "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 1, result.stderr
+    assert f"127.0.0.1:{port} is already in use" in result.stderr and "--port" in result.stderr
     assert "Traceback" not in result.stderr
 
 

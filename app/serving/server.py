@@ -3,6 +3,7 @@ through a TLS front for a field kit on a local network."""
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 import waitress
 from flask import Flask
 
+from app.common.errors import GatehouseError
 from app.instance.folder import Instance, InstanceMissing
 from app.serving import tls
 from app.serving.maintenance import DailyMaintenance, run_daily
@@ -25,6 +27,15 @@ WAITRESS_SETTINGS = {
     "clear_untrusted_proxy_headers": True,
     "expose_tracebacks": False,
 }
+
+
+class AddressInUse(GatehouseError):
+    """Another program (an earlier `gatehouse demo` or `serve`, often) already listens on that address."""
+
+    def __init__(self, host: str, port: int) -> None:
+        super().__init__(
+            f"{host}:{port} is already in use, perhaps by a Gatehouse started earlier: stop that one, or give --port"
+        )
 
 
 def is_loopback(host: str) -> bool:
@@ -56,13 +67,20 @@ def serve_instance(
 
 def serve(app: Flask, event_id: str, host: str, port: int, echo: Callable[[str], None], https: bool = False) -> None:
     """Serve until stopped; with ``https``, waitress listens on a free loopback port behind the TLS front."""
+    try:
+        if not https:
+            server = waitress.create_server(app, host=host, port=port, **WAITRESS_SETTINGS)
+        else:
+            server = waitress.create_server(app, host="127.0.0.1", port=0, url_scheme="https", **WAITRESS_SETTINGS)
+            certificate = tls.self_signed(host)
+            tls.TlsFront(host, port, tls.server_context(certificate), server.effective_port).start()
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise AddressInUse(host, port) from None
+        raise
     if not https:
-        server = waitress.create_server(app, host=host, port=port, **WAITRESS_SETTINGS)
         echo(f"Gatehouse is serving {event_id} at http://{host}:{port}/")
     else:
-        server = waitress.create_server(app, host="127.0.0.1", port=0, url_scheme="https", **WAITRESS_SETTINGS)
-        certificate = tls.self_signed(host)
-        tls.TlsFront(host, port, tls.server_context(certificate), server.effective_port).start()
         echo(f"Gatehouse is serving {event_id} at https://{host}:{port}/")
         echo(f"Certificate fingerprint (SHA-256), for people to check in their browser:\n  {certificate.fingerprint}")
     echo("Press Ctrl+C to stop.")
