@@ -69,11 +69,14 @@ def test_serve_without_an_instance_says_what_to_do(tmp_path):
 
 
 def test_a_second_server_on_a_port_in_use_says_so_in_one_sentence(tmp_path):
+    from app.events.definition import demo_event_source
+    from app.instance.setup import create_instance
+
     instance = tmp_path / "instance"
-    port = free_port()
-    _run_demo(instance, port)  # sets the instance up
+    create_instance(instance, demo_event_source())
     with socket.socket() as taken:
-        taken.bind(("127.0.0.1", port))
+        taken.bind(("127.0.0.1", 0))  # a port of its own: none that a server just left in TIME_WAIT
+        port = taken.getsockname()[1]
         taken.listen()
         result = subprocess.run(
             [sys.executable, "-m", "app", "serve", "--instance", str(instance), "--port", str(port)],
