@@ -232,11 +232,12 @@ def test_an_instance_from_before_letters_migrates_and_makes_them(tmp_path):
     create_instance(path, demo_event_source())
     instance = open_instance(path)
     with instance.connection() as connection:
-        # What an instance at version 9 holds: neither the register (0010) nor the scrub mark and its triggers (0011).
+        # What an instance at version 9 holds: neither the register (0010), nor the scrub mark and its triggers
+        # (0011), nor the blocks of numbers reserved for offline letters (0014).
         for (trigger,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
             connection.execute(f'DROP TRIGGER "{trigger}"')
-        connection.execute("DROP TABLE scrub_pending")
-        connection.execute("DROP TABLE letter_register")
+        for table in ("scrub_pending", "letter_register", "letter_blocks"):
+            connection.execute(f"DROP TABLE {table}")
         connection.execute("PRAGMA user_version = 9")
     with opened(path) as (reopened, connection):
         assert connection.execute("PRAGMA user_version").fetchone()[0] == db.latest_version()

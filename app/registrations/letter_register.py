@@ -39,6 +39,7 @@ class Verdict(enum.Enum):
 
 @dataclass(frozen=True)
 class Entry:
+    number: int
     reference: str
     pseudonym: str
     issued: datetime.date
@@ -53,37 +54,66 @@ def rules_of(event: Event) -> LetterRules:
 
 def letter_keys(connection: Connection) -> letter_crypto.LetterKeys:
     """The instance's letter keys, the secret drawn and stored on first use; call inside a transaction."""
+    return letter_crypto.letter_keys(letter_secret(connection))
+
+
+def letter_secret(connection: Connection) -> bytes:
+    """The instance's letter secret, drawn and stored on first use; call inside a transaction."""
     row = connection.execute("SELECT private_key FROM instance_keys WHERE purpose = 'letters'").fetchone()
     if row is not None:
-        return letter_crypto.letter_keys(row[0])
+        return bytes(row[0])
     secret = letter_crypto.new_letter_secret()
-    keys = letter_crypto.letter_keys(secret)
     connection.execute(
         "INSERT INTO instance_keys (purpose, public_key, private_key) VALUES ('letters', ?, ?)",
-        (keys.public_key, secret),
+        (letter_crypto.letter_keys(secret).public_key, secret),
     )
-    return keys
+    return secret
 
 
 def enter(
     connection: Connection, event: Event, keys: letter_crypto.LetterKeys, pseudonym: str, passport: str, day: str
 ) -> Entry:
-    """Register a new letter under the next reference; inside the caller's transaction."""
-    rules = rules_of(event)
-    (last,) = connection.execute("SELECT max(number) FROM letter_register WHERE event_id = ?", (event.id,)).fetchone()
-    number = (last or 0) + 1
-    reference = f"{rules.reference_prefix}-{number:04d}"
+    """Register a new letter under the next free number (after any block reserved for a laptop); in a transaction."""
+    entry, hashed = new_entry(event, keys, next_number(connection, event), pseudonym, passport, day)
+    insert(connection, event, entry, hashed)
+    return entry
+
+
+def next_number(connection: Connection, event: Event) -> int:
+    """One more than the largest number registered or reserved (app.registrations.letter_blocks)."""
+    (last,) = connection.execute(
+        "SELECT max(coalesce((SELECT max(number) FROM letter_register WHERE event_id = ?), 0),"
+        " coalesce((SELECT max(last_number) FROM letter_blocks WHERE event_id = ?), 0))",
+        (event.id, event.id),
+    ).fetchone()
+    return int(last) + 1
+
+
+def new_entry(
+    event: Event, keys: letter_crypto.LetterKeys, number: int, pseudonym: str, passport: str, day: str
+) -> tuple[Entry, bytes]:
+    """The letter numbered ``number`` and the keyed hash of its passport: on central or on an air-gapped laptop."""
+    reference = reference_of(event, number)
     hashed = letter_crypto.passport_hash(keys, passport)
+    issued = datetime.date.fromisoformat(day)
+    return Entry(number, reference, pseudonym, issued, code_of(keys, event, reference, issued, hashed)), hashed
+
+
+def reference_of(event: Event, number: int) -> str:
+    return f"{rules_of(event).reference_prefix}-{number:04d}"
+
+
+def insert(connection: Connection, event: Event, entry: Entry, hashed: bytes) -> None:
     connection.execute(
         "INSERT INTO letter_register (reference, event_id, number, pseudonym, issued_day, passport_hash)"
         " VALUES (?, ?, ?, ?, ?, ?)",
-        (reference, event.id, number, pseudonym, day, hashed),
+        (entry.reference, event.id, entry.number, entry.pseudonym, entry.issued.isoformat(), hashed),
     )
-    issued = datetime.date.fromisoformat(day)
-    return Entry(reference, pseudonym, issued, _code(keys, event, reference, issued, hashed))
 
 
-def _code(keys: letter_crypto.LetterKeys, event: Event, reference: str, day: datetime.date, hashed: bytes) -> str:
+def code_of(
+    keys: letter_crypto.LetterKeys, event: Event, reference: str, day: datetime.date, hashed: bytes
+) -> str:
     return letter_crypto.verification_code(
         keys, reference=reference, day=day, starts=event.starts, ends=event.ends, hashed_passport=hashed
     )
@@ -116,7 +146,7 @@ def verify(connection: Connection, event: Event, *, reference: str, code: str, p
             issued_day, stored_hash, revoked_day = row
             keys = letter_keys(connection)
             typed_hash = letter_crypto.passport_hash(keys, passport)
-            printed = _code(keys, event, reference, datetime.date.fromisoformat(issued_day), stored_hash)
+            printed = code_of(keys, event, reference, datetime.date.fromisoformat(issued_day), stored_hash)
             if typed_hash != stored_hash or not letter_crypto.codes_match(printed, code):
                 verdict = Verdict.NOT_GENUINE
             else:
@@ -154,6 +184,7 @@ def forget_expired(connection: Connection, event: Event, on_day: datetime.date) 
     forgets_on = event.letters_register_forgets_on()
     if forgets_on is None or on_day < forgets_on:
         return 0
+    connection.execute("DELETE FROM letter_blocks WHERE event_id = ?", (event.id,))
     return connection.execute("DELETE FROM letter_register WHERE event_id = ?", (event.id,)).rowcount
 
 

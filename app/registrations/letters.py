@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from babel.dates import format_date
@@ -136,39 +136,72 @@ def make_letters(
     Refused, with nothing logged or decrypted: EventWritesNoLetters, MayNotMakeLetters, ReasonRequired,
     NoSuchLetterLanguage, NotApprovedForLetters, OverrideReasonRequired.
     """
-    rules = letter_register.rules_of(event)
-    if language not in rules.languages():
-        raise NoSuchLetterLanguage(rules.languages())
-    override_reason = override_reason.strip()
-    if overrides and not 4 <= len(override_reason) <= set_aside.MAX_REASON:
-        raise OverrideReasonRequired()
+    check_request(event, language, overrides, override_reason)
     opened, run = _open(connection, event, keys, actor, reason, "letters", only, language)
-    made: list[Letter] = []
-    refused, overridden = [], []
     with db.transaction(connection):
         letter_keys = letter_register.letter_keys(connection)
         day = audit.current_day(connection)
-        for pseudonym, values in sorted(opened.items()):
-            finding = _finding(event, pseudonym, values)
-            if finding.missing or finding.expires:
-                if pseudonym not in overrides or not finding.may_override:
-                    refused.append(finding)
-                    continue
-                overridden.append(finding)
-            entry = letter_register.enter(connection, event, letter_keys, pseudonym, values[rules.passport_number], day)
-            made.append(_letter(event, rules, language, entry, values))
+        rules = letter_register.rules_of(event)
+
+        def register(pseudonym: str, values: Mapping[str, str]) -> letter_register.Entry:
+            return letter_register.enter(connection, event, letter_keys, pseudonym, values[rules.passport_number], day)
+
+        made, refused, overridden = write_letters(event, language, opened, overrides, register)
         if overridden:
-            checks = {"pseudonyms": [f.pseudonym for f in overridden], "checks": sorted(_checks(overridden))}
-            audit.record(connection, actor, "letter checks overridden", event.id, checks, override_reason)
-        registered = {
-            "references": {letter.pseudonym: letter.reference for letter in made},
-            "refused": [f.pseudonym for f in refused],
-        }
-        audit.record(connection, actor, "letters registered", event.id, registered, reason.strip())
+            record_overrides(connection, actor, event, overridden, override_reason)
+        audit.record(connection, actor, "letters registered", event.id, registered(made, refused), reason.strip())
     return LetterRun(tuple(made), (), tuple(refused), tuple(overridden), run.set_aside, run.not_opened)
 
 
-def _checks(findings: list[Finding]) -> set[str]:
+def check_request(event: Event, language: str, overrides: Collection[str], override_reason: str) -> None:
+    """Refuse a run whose language or override reason is wrong, before anything is opened (also offline)."""
+    rules = letter_register.rules_of(event)
+    if language not in rules.languages():
+        raise NoSuchLetterLanguage(rules.languages())
+    if overrides and not 4 <= len(override_reason.strip()) <= set_aside.MAX_REASON:
+        raise OverrideReasonRequired()
+
+
+def write_letters(
+    event: Event,
+    language: str,
+    opened: Mapping[str, Mapping[str, str]],
+    overrides: Collection[str],
+    register: Callable[[str, Mapping[str, str]], letter_register.Entry],
+) -> tuple[list[Letter], list[Finding], list[Finding]]:
+    """The letters of the people opened whose checks pass or are overridden, each entered by ``register``.
+
+    Returns the letters, the findings that refused a letter, and the findings overridden. Central registers
+    in its database; an air-gapped laptop in the block of numbers its export reserved (app.staff.offline_letters).
+    """
+    rules = letter_register.rules_of(event)
+    made: list[Letter] = []
+    refused, overridden = [], []
+    for pseudonym, values in sorted(opened.items()):
+        finding = _finding(event, pseudonym, values)
+        if finding.missing or finding.expires:
+            if pseudonym not in overrides or not finding.may_override:
+                refused.append(finding)
+                continue
+            overridden.append(finding)
+        made.append(_letter(event, rules, language, register(pseudonym, values), values))
+    return made, refused, overridden
+
+
+def record_overrides(
+    connection: Connection, actor: str, event: Event, overridden: Sequence[Finding], override_reason: str
+) -> None:
+    """The log entry for findings set aside: who, and which checks (never a value); inside a transaction."""
+    checks = {"pseudonyms": [f.pseudonym for f in overridden], "checks": sorted(_checks(overridden))}
+    audit.record(connection, actor, "letter checks overridden", event.id, checks, override_reason.strip())
+
+
+def registered(made: Sequence[Letter], refused: Sequence[Finding]) -> dict[str, object]:
+    """The detail of a "letters registered" entry: each reference by pseudonym, and who got none."""
+    return {"references": {letter.pseudonym: letter.reference for letter in made}, "refused": [f.pseudonym for f in refused]}
+
+
+def _checks(findings: Sequence[Finding]) -> set[str]:
     """The names of the checks overridden: field keys and "passport expiry", never a value."""
     return {key for f in findings for key in f.missing} | {"passport expiry" for f in findings if f.expires}
 
