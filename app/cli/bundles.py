@@ -8,15 +8,19 @@ import click
 
 import crypto
 from app.audit import log as audit
+from app.cli.letters import print_findings
 from app.cli.options import ask_secret, instance_option, verify_key
 from app.common.bundle_files import BundleFileError, parse_size, read_parts, write_parts
+from app.common.clock import SYSTEM_CLOCK
 from app.common.key_files import KeyFileError, read_key_file
 from app.common.progress import TerminalProgress
 from app.instance.folder import opened
 from app.kits.instance import is_kit, open_kit
 from app.kits.sync import SyncError, export_for_central, import_from_kit, mark_exported
+from app.registrations import letter_blocks, letter_document
 from app.staff.accounts import normalise_username
-from app.staff.offline_export import StaffExportError, export_for_staff, open_staff_export, write_outputs
+from app.staff.offline_export import OpenedExport, StaffExportError, export_for_staff, open_staff_export, write_outputs
+from app.staff.offline_letters import OfflineLetters, make_offline_letters
 from offline_bundle import MIN_PART_SIZE, BundleError, NotForThisKey
 
 
@@ -44,6 +48,12 @@ def _part_size(_context, _parameter, value: str | None) -> int | None:
 @click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Bundle file.")
 @click.option("--part-size", callback=_part_size, help="Cut into parts of at most this size, e.g. 500KB.")
 @click.option("--all", "everything", is_flag=True, help="On a kit: everything it holds, not only what is new.")
+@click.option(
+    "--letters",
+    "letter_numbers",
+    type=click.IntRange(1, letter_blocks.MAX_BLOCK),
+    help="With --for-staff: let them make visa letters offline, numbered in a block of this many numbers.",
+)
 def export(
     instance_dir: Path,
     destination: str | None,
@@ -51,13 +61,16 @@ def export(
     out_file: Path,
     part_size: int | None,
     everything: bool,
+    letter_numbers: int | None,
 ) -> None:
     """Write a bundle: a field kit's registrations for the central instance (asks the kit passphrase), or a
     staff member's compartments, encrypted to them, to open on an air-gapped laptop."""
     if (destination is None) == (username is None):
         raise click.UsageError("say what the bundle is for: --to central (on a kit) or --for-staff USERNAME")
+    if letter_numbers and username is None:
+        raise click.UsageError("--letters goes with --for-staff: letters are made by a staff member")
     if username is not None:
-        _export_for_staff(instance_dir, normalise_username(username), out_file, part_size)
+        _export_for_staff(instance_dir, normalise_username(username), out_file, part_size, letter_numbers or 0)
     else:
         _export_for_central(instance_dir, out_file, part_size, everything)
 
@@ -93,7 +106,9 @@ def _export_for_central(instance_dir: Path, out_file: Path, part_size: int | Non
     click.echo("Send every part by any channel; the central instance imports them with 'gatehouse bundle import'.")
 
 
-def _export_for_staff(instance_dir: Path, username: str, out_file: Path, part_size: int | None) -> None:
+def _export_for_staff(
+    instance_dir: Path, username: str, out_file: Path, part_size: int | None, letter_numbers: int
+) -> None:
     if is_kit(instance_dir):
         raise click.ClickException("a field kit holds nothing staff can read: export from the central instance")
     progress = TerminalProgress()
@@ -104,7 +119,9 @@ def _export_for_staff(instance_dir: Path, username: str, out_file: Path, part_si
 
     try:
         with opened(instance_dir) as (instance, connection):
-            count, compartments = export_for_staff(connection, instance, username, deliver, part_size, progress)
+            count, compartments = export_for_staff(
+                connection, instance, username, deliver, part_size, progress, letter_numbers=letter_numbers
+            )
             central_key = audit.signing_public_key(connection)
     finally:
         progress.close()
@@ -118,6 +135,11 @@ def _export_for_staff(instance_dir: Path, username: str, out_file: Path, part_si
         "They open it on their own machine with 'gatehouse bundle open FILE --key KEYFILE --out DIR --signer KEY',"
         f" where KEY is this instance's key:\n  {audit.public_key_text(central_key)}"
     )
+    if letter_numbers:
+        click.echo(
+            f"It can make visa letters once ('bundle open ... --letters --reason WHY'), in a block of {letter_numbers}"
+            " numbers; the letters-made bundle it writes comes back here with 'gatehouse letters import FILE'."
+        )
 
 
 @bundle_group.command("import")
@@ -160,8 +182,27 @@ def import_(instance_dir: Path, files: tuple[Path, ...]) -> None:
     is_flag=True,
     help="Open it without checking who signed it: anyone who knows your public key could have written it.",
 )
-def open_(files: tuple[Path, ...], key_file: Path, out_dir: Path, signer_text: str | None, unverified: bool) -> None:
-    """Open a staff export on this machine (asks your passphrase): a CSV and a printable page, and nothing else."""
+@click.option("--letters", "make_letters", is_flag=True, help="Make visa letters instead (an export made for it).")
+@click.option("--reason", default="", help="With --letters: why you open the letter fields (logged at central).")
+@click.option("--language", default="en", show_default=True, help="With --letters: the language of the letter.")
+@click.option("--only", multiple=True, metavar="PSEUDONYM", help="With --letters: only these people. Repeat.")
+@click.option("--override", multiple=True, metavar="PSEUDONYM", help="With --letters: despite a finding. Repeat.")
+@click.option("--override-reason", default="", help="With --letters: why the findings are set aside (logged).")
+def open_(
+    files: tuple[Path, ...],
+    key_file: Path,
+    out_dir: Path,
+    signer_text: str | None,
+    unverified: bool,
+    make_letters: bool,
+    reason: str,
+    language: str,
+    only: tuple[str, ...],
+    override: tuple[str, ...],
+    override_reason: str,
+) -> None:
+    """Open a staff export on this machine (asks your passphrase): a CSV and a printable page, and nothing else;
+    or, with --letters, the visa letters it may make, and the bundle that registers them at central."""
     if signer_text is None and not unverified:
         # Anyone who knows a staff member's public key can write an export to them: without the signer's key,
         # what would be written could be anyone's words presented as the organisers' records.
@@ -171,6 +212,8 @@ def open_(files: tuple[Path, ...], key_file: Path, out_dir: Path, signer_text: s
             " have written it). Nothing was written."
         )
     signer = verify_key(signer_text, "--signer") if signer_text else None
+    if make_letters and (out_dir.exists() or out_dir.is_symlink()):
+        raise click.ClickException(f"{out_dir} exists already: give a new folder, so that no letter is overwritten")
     progress = TerminalProgress()
     try:
         parts = read_parts(files)
@@ -178,7 +221,15 @@ def open_(files: tuple[Path, ...], key_file: Path, out_dir: Path, signer_text: s
         staff_key = crypto.unlock_private_key(locked, ask_secret("Passphrase of your key file"))
         opened = open_staff_export(parts, staff_key, signer, steps=progress)
         progress.close()
-        paths = write_outputs(out_dir, opened)
+        letters = None
+        if make_letters:
+            letters = make_offline_letters(
+                opened, staff_key, reason=reason, today=SYSTEM_CLOCK.date(), language=language, only=only,
+                overrides=override, override_reason=override_reason,
+            )  # fmt: skip
+            paths = _write_letters(out_dir, opened, letters)
+        else:
+            paths = write_outputs(out_dir, opened)
     except crypto.WrongPassphrase:
         raise click.ClickException("that passphrase does not open this key file; nothing was written") from None
     except NotForThisKey:
@@ -196,6 +247,9 @@ def open_(files: tuple[Path, ...], key_file: Path, out_dir: Path, signer_text: s
             "  compare it with 'gatehouse audit public-key' on the central instance before you trust what it says.",
             err=True,
         )
+    if letters is not None:
+        _report_letters(letters, paths)
+        return
     click.echo(f"Opened {len(opened.rows)} registrations: what {opened.username} may read.")
     for path in paths:
         click.echo(f"  {path}")
@@ -208,3 +262,30 @@ def open_(files: tuple[Path, ...], key_file: Path, out_dir: Path, signer_text: s
             " administrator of the central instance, who can destroy it."
         )
     click.echo("These files hold personal data in the clear: keep them on this machine, and destroy them when done.")
+
+
+def _write_letters(out_dir: Path, opened: OpenedExport, letters: OfflineLetters) -> list[Path]:
+    """The letters in a new folder, and beside them the letters-made bundle to carry to central."""
+    if not letters.run.letters:
+        return []
+    paths = letter_document.write_folder(out_dir, letters.run.letters)
+    first = letters.run.letters[0].reference
+    return paths + write_parts(out_dir / f"letters-made-{first}.ghb", letters.bundle)
+
+
+def _report_letters(letters: OfflineLetters, paths: list[Path]) -> None:
+    made = letters.run.letters
+    click.echo(f"Letters made: {len(made)}, numbered in this export's block ({letters.block[0]}-{letters.block[1]}).")
+    for letter in made:
+        click.echo(f"  {letter.reference}  {letter.code}  {letter.pseudonym}")
+    print_findings(letters.run)
+    if not made:
+        return
+    for path in paths:
+        click.echo(f"  {path}")
+    click.echo(
+        f"Carry {paths[-1].name} to central and run 'gatehouse letters import' there: until then these letters are"
+        " not in the register, and a consulate that checks one is told it is unknown. Make letters from this export"
+        " once: letters of a second run would not be registered. The letters hold personal data in the clear: keep"
+        " them on this machine, and destroy them once printed."
+    )

@@ -12,11 +12,13 @@ import click
 
 from app.cli.options import ask_secret, instance_option
 from app.common.actor import SHELL
-from app.common.secret_files import SecretFileError, create_secret_file, private_folder
+from app.common.bundle_files import BundleFileError, read_parts
+from app.common.secret_files import SecretFileError
 from app.instance.folder import opened
-from app.registrations import letter_document, letter_register, letters
+from app.registrations import letter_blocks, letter_document, letter_register, letters
 from app.registrations.letters import LetterRun
 from app.staff import accounts, grants
+from offline_bundle import BundleError
 
 _VERDICTS = {
     letter_register.Verdict.GENUINE: "GENUINE: this letter was made here, for that passport, and stands.",
@@ -34,7 +36,7 @@ def letters_group() -> None:
 _as_option = click.option("--as", "username", required=True, help="The staff member whose keys open the letter fields.")
 
 
-def _print_findings(run: LetterRun) -> None:
+def print_findings(run: LetterRun) -> None:
     for finding in (*run.findings, *run.overridden):
         problems = [f"{key} is empty" for key in finding.missing]
         if finding.expires:
@@ -59,7 +61,7 @@ def check_command(instance_dir: Path, username: str, reason: str, only: tuple[st
         keys, actor = grants.keys_of_holder(connection, instance.event.id, username, passphrase)
         run = letters.check_letters(connection, instance.event, keys=keys, actor=actor, reason=reason, only=only)
     click.echo(f"Ready for a letter: {len(run.ready)}. With a finding: {len(run.findings)}.")
-    _print_findings(run)
+    print_findings(run)
 
 
 @letters_group.command("make")
@@ -82,7 +84,7 @@ def make_command(
     override_reason: str,
 ) -> None:
     """Make a letter for each approved person who has none yet (or --only these), and register it."""
-    if out_dir.exists() or out_dir.is_symlink():
+    if out_dir.exists() or out_dir.is_symlink():  # said before the passphrase is asked; said again when writing
         raise SecretFileError(f"{out_dir} exists already: give a new folder, so that no letter is overwritten")
     with opened(instance_dir) as (instance, connection):
         passphrase = ask_secret(f"Passphrase of {accounts.normalise_username(username)}")
@@ -92,18 +94,11 @@ def make_command(
             only=only, overrides=override, override_reason=override_reason,
         )  # fmt: skip
     if run.letters:
-        out_dir.mkdir(mode=0o700, parents=False)
-        private_folder(out_dir)
-        files = {letter_document.file_name(run.letters): run.letters}
-        if len(run.letters) > 1:
-            files.update({letter_document.file_name((letter,)): (letter,) for letter in run.letters})
-        for name, chosen in files.items():
-            with create_secret_file(out_dir / name) as sink:
-                sink.write(letter_document.document(chosen, name).encode("utf-8"))
+        letter_document.write_folder(out_dir, run.letters)
     click.echo(f"Letters made and registered: {len(run.letters)}" + (f", in {out_dir}." if run.letters else "."))
     for letter in run.letters:
         click.echo(f"  {letter.reference}  {letter.code}  {letter.pseudonym}")
-    _print_findings(run)
+    print_findings(run)
 
 
 @letters_group.command("verify")
@@ -133,3 +128,20 @@ def revoke_command(instance_dir: Path, reference: str, reason: str) -> None:
     with opened(instance_dir) as (instance, connection):
         reference = letter_register.revoke(connection, instance.event, reference=reference, reason=reason, actor="cli")
     click.echo(f"{reference} is revoked: it fails verification from now on.")
+
+
+@letters_group.command("import")
+@instance_option
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+def import_command(instance_dir: Path, files: tuple[Path, ...]) -> None:
+    """Register the letters an air-gapped laptop made from a staff export (its letters-made bundle)."""
+    try:
+        with opened(instance_dir) as (instance, connection):
+            report = letter_blocks.import_made(connection, instance.event, read_parts(files))
+    except (BundleError, BundleFileError) as error:
+        raise click.ClickException(f"{error} Nothing was registered.") from None
+    first, last = report.block
+    if report.replay:
+        click.echo(f"These letters (block {first}-{last}, made by {report.username}) were registered already.")
+        return
+    click.echo(f"Registered {report.added} letters made offline by {report.username} (block {first}-{last}).")

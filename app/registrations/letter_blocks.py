@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from nacl.public import PrivateKey, PublicKey
 
+import crypto
 from app.audit import log as audit
 from app.common import base64_text
 from app.common.errors import GatehouseError
@@ -113,9 +114,9 @@ def reserve(connection: Connection, event: Event, username: str, count: int) -> 
 
 def write_made(made: MadeOffline, keys: letter_crypto.LetterKeys, central_bundle_key: bytes) -> list[bytes]:
     """The bundle a laptop sends back: signed with the letter key, encrypted to central's bundle key."""
-    header = {"event": made.event_id, "format": VERSION, "block": made.block[0]}
+    header: dict[str, str | int] = {"event": made.event_id, "format": VERSION, "block": made.block[0]}
     return write_bundle(
-        KIND, header, [_encode(made)], signing_key=keys.signing_key, recipient=PublicKey(central_bundle_key)
+        KIND, header, [encode_made(made)], signing_key=keys.signing_key, recipient=PublicKey(central_bundle_key)
     )
 
 
@@ -130,7 +131,7 @@ def import_made(connection: Connection, event: Event, parts: Sequence[bytes]) ->
         )
         if len(bundle.records) != 1:
             raise LettersRefused("This letters bundle is authentic but malformed: it must hold one document.")
-        made = _decode(bundle.records[0])
+        made = decode_made(bundle.records[0])
         if made.event_id != event.id or bundle.header.get("event") != event.id:
             raise LettersRefused("These letters were made for another event.")
         block = _block(connection, event, made)
@@ -155,7 +156,8 @@ def import_made(connection: Connection, event: Event, parts: Sequence[bytes]) ->
                 entry.passport_hash,
             )  # fmt: skip
         connection.execute(
-            "UPDATE letter_blocks SET run = ? WHERE event_id = ? AND first_number = ?", (made.run, event.id, block.first)
+            "UPDATE letter_blocks SET run = ? WHERE event_id = ? AND first_number = ?",
+            (made.run, event.id, block.first),
         )
         _log(connection, event, made)
     return report
@@ -216,7 +218,7 @@ def _log(connection: Connection, event: Event, made: MadeOffline) -> None:
     audit.record(connection, made.username, "letters registered", event.id, registered, made.reason)
 
 
-def _encode(made: MadeOffline) -> bytes:
+def encode_made(made: MadeOffline) -> bytes:
     document = {
         "format": FORMAT,
         "version": VERSION,
@@ -236,13 +238,13 @@ def _encode(made: MadeOffline) -> bytes:
     return json.dumps(document, sort_keys=True, ensure_ascii=False).encode("utf-8")
 
 
-def _decode(data: bytes) -> MadeOffline:
+def decode_made(data: bytes) -> MadeOffline:
     malformed = LettersRefused("This letters bundle is authentic but malformed: nothing was registered.")
     try:
         document = json.loads(data)
         if document["format"] != FORMAT or document["version"] != VERSION:
             raise LettersRefused("These letters were written by another version of Gatehouse.")
-        first, last = document["block"]
+        first, last = _block_numbers(document["block"])
         entries = tuple(
             MadeEntry(number, pseudonym, day, base64_text.decode(hashed))
             for number, pseudonym, day, hashed in document["letters"]
@@ -266,8 +268,7 @@ def _decode(data: bytes) -> MadeOffline:
     except (ValueError, KeyError, TypeError, binascii.Error):
         raise malformed from None
     whole = (
-        all(isinstance(n, int) and not isinstance(n, bool) for n in (first, last))
-        and len(made.run) == RUN_BYTES
+        len(made.run) == RUN_BYTES
         and 4 <= len(made.reason.strip()) <= set_aside.MAX_REASON
         and all(_well_formed(entry) for entry in entries)
     )
@@ -291,6 +292,15 @@ def _well_formed(entry: MadeEntry) -> bool:
     )
 
 
+def _block_numbers(value: object) -> tuple[int, int]:
+    if not isinstance(value, list) or len(value) != 2:
+        raise TypeError("not a block")
+    first, last = value
+    if not all(isinstance(n, int) and not isinstance(n, bool) for n in (first, last)) or not 1 <= first <= last:
+        raise ValueError("not a block")
+    return first, last
+
+
 def _text(value: object) -> str:
     if not isinstance(value, str) or len(value) > 1000:
         raise TypeError("not a text")
@@ -301,3 +311,43 @@ def _pseudonyms(values: object) -> tuple[str, ...]:
     if not isinstance(values, list):
         raise TypeError("not a list")
     return tuple(_text(value) for value in values)
+
+
+@dataclass(frozen=True)
+class ExportLetters:
+    """What a staff export carries to make letters offline: its block, the letter secret sealed to its reader,
+    central's bundle key to send the letters back, and who has a standing letter already."""
+
+    block: tuple[int, int]
+    sealed_secret: bytes
+    central_bundle_key: bytes
+    with_letters: tuple[str, ...]
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "block": list(self.block),
+            "secret": base64_text.encode(self.sealed_secret),
+            "central_bundle_key": base64_text.encode(self.central_bundle_key),
+            "with_letters": list(self.with_letters),
+        }
+
+    @classmethod
+    def from_json(cls, value: dict[str, object]) -> ExportLetters:
+        """Raises ValueError, KeyError, TypeError or binascii.Error for what is not such a section."""
+        block = _block_numbers(value["block"])
+        central = base64_text.decode(_text(value["central_bundle_key"]))
+        if len(central) != 32:
+            raise ValueError("not a key")
+        return cls(block, base64_text.decode(_text(value["secret"])), central, _pseudonyms(value["with_letters"]))
+
+
+def for_export(
+    connection: Connection, event: Event, username: str, reader_public_key: bytes, count: int
+) -> ExportLetters:
+    """Reserve a block for ``username``'s export (logged) and seal the letter secret to them."""
+    block = reserve(connection, event, username, count)
+    with db.transaction(connection):
+        secret = letter_register.letter_secret(connection)
+    (central,) = connection.execute("SELECT public_key FROM instance_keys WHERE purpose = 'bundle'").fetchone()
+    standing = tuple(sorted(letter_register.with_letters(connection, event)))
+    return ExportLetters((block.first, block.last), crypto.seal_to(reader_public_key, secret), bytes(central), standing)

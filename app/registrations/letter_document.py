@@ -7,9 +7,11 @@ style is inside it, so that it prints the same opened from a disk with no networ
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from jinja2 import Environment
 
+from app.common.secret_files import SecretFileError, create_secret_file, private_folder
 from app.registrations.letters import Letter
 
 RIGHT_TO_LEFT = frozenset({"ar", "fa", "he", "ur"})
@@ -75,3 +77,25 @@ def file_name(letters: Sequence[Letter]) -> str:
     if len(letters) == 1:
         return f"visa-letter-{letters[0].reference}.html"
     return f"visa-letters-{letters[0].reference}-{letters[-1].reference}.html"
+
+
+def write_folder(folder: Path, letters: Sequence[Letter]) -> list[Path]:
+    """A new folder (0700) with one file of every letter and, for more than one, a file per letter (each 0600).
+
+    Raises SecretFileError if the folder exists already: no letter is ever written over another.
+    """
+    if folder.exists() or folder.is_symlink():
+        raise SecretFileError(f"{folder} exists already: give a new folder, so that no letter is overwritten")
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700)
+    except OSError as error:
+        raise SecretFileError(f"could not make the folder {folder}: {error.strerror or error}") from None
+    private_folder(folder)
+    files = {file_name(letters): letters}
+    if len(letters) > 1:
+        files.update({file_name((letter,)): (letter,) for letter in letters})
+    for name, chosen in files.items():
+        with create_secret_file(folder / name) as sink:
+            sink.write(document(chosen, name).encode("utf-8"))
+    return [folder / name for name in files]

@@ -111,9 +111,7 @@ def insert(connection: Connection, event: Event, entry: Entry, hashed: bytes) ->
     )
 
 
-def code_of(
-    keys: letter_crypto.LetterKeys, event: Event, reference: str, day: datetime.date, hashed: bytes
-) -> str:
+def code_of(keys: letter_crypto.LetterKeys, event: Event, reference: str, day: datetime.date, hashed: bytes) -> str:
     return letter_crypto.verification_code(
         keys, reference=reference, day=day, starts=event.starts, ends=event.ends, hashed_passport=hashed
     )

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from babel.dates import format_date
@@ -91,7 +91,7 @@ class OverrideReasonRequired(GatehouseError):
         super().__init__("overriding a check needs its own reason, of 4 to 300 characters")
 
 
-def missing_compartments(event: Event, keys: HeldKeys) -> list[str]:
+def missing_compartments(event: Event, keys: Iterable[tuple[str, int]]) -> list[str]:
     held = {compartment for compartment, _generation in keys}
     return [c for c in letter_register.rules_of(event).compartments if c not in held]
 
@@ -192,16 +192,19 @@ def record_overrides(
     connection: Connection, actor: str, event: Event, overridden: Sequence[Finding], override_reason: str
 ) -> None:
     """The log entry for findings set aside: who, and which checks (never a value); inside a transaction."""
-    checks = {"pseudonyms": [f.pseudonym for f in overridden], "checks": sorted(_checks(overridden))}
+    checks = {"pseudonyms": [f.pseudonym for f in overridden], "checks": sorted(checked_names(overridden))}
     audit.record(connection, actor, "letter checks overridden", event.id, checks, override_reason.strip())
 
 
 def registered(made: Sequence[Letter], refused: Sequence[Finding]) -> dict[str, object]:
     """The detail of a "letters registered" entry: each reference by pseudonym, and who got none."""
-    return {"references": {letter.pseudonym: letter.reference for letter in made}, "refused": [f.pseudonym for f in refused]}
+    return {
+        "references": {letter.pseudonym: letter.reference for letter in made},
+        "refused": [f.pseudonym for f in refused],
+    }
 
 
-def _checks(findings: Sequence[Finding]) -> set[str]:
+def checked_names(findings: Sequence[Finding]) -> set[str]:
     """The names of the checks overridden: field keys and "passport expiry", never a value."""
     return {key for f in findings for key in f.missing} | {"passport expiry" for f in findings if f.expires}
 

@@ -32,8 +32,9 @@ from app.common.secret_files import SecretFileError, create_secret_file, private
 from app.events.definition import Event, EventDefinitionError, Field, load_event
 from app.instance.folder import Instance
 from app.keys.keyring import HeldKeys
-from app.registrations import set_aside
+from app.registrations import letter_blocks, letters, set_aside
 from app.registrations.export import DOES_NOT_OPEN, Row, csv_text, held_fields, not_opened
+from app.registrations.letter_blocks import ExportLetters
 from app.registrations.record_format import RecordMalformed, RegistrationRecord, decode, encode
 from app.registrations.records import StoredRecord, load_all_records, open_record
 from app.staff.accounts import find_staff
@@ -42,7 +43,8 @@ from offline_bundle import read_bundle, write_bundle
 
 KIND = "staff-export"
 FORMAT = "gatehouse-staff-export"
-VERSION = 2  # its registration records are those of app/registration_records.py
+VERSION = 3  # its registration records are those of app/registration_records.py; 3 may carry letters
+READS = (2, 3)  # version 2 is version 3 without letters
 OUTPUT_FILES = ("registrations.csv", "registrations.html")
 
 
@@ -60,6 +62,7 @@ class OpenedExport:
     rows: list[Row]
     signer: bytes
     set_aside: list[str]  # pseudonyms of the records that did not open with these keys, in order
+    letters: ExportLetters | None  # what making letters on this laptop needs, when the export was made for it
 
 
 def export_for_staff(
@@ -69,9 +72,13 @@ def export_for_staff(
     deliver: Callable[[list[bytes]], None],
     part_size: int | None = None,
     steps: Steps = quiet,
+    letter_numbers: int = 0,
 ) -> tuple[int, list[str]]:
     """Bundle what ``username`` may read, log it, and hand it to ``deliver`` (inside the logging transaction).
 
+    With ``letter_numbers``, the export also carries what making visa letters offline needs: a block of that
+    many letter numbers, reserved and logged, and the letter secret sealed to ``username``; refused
+    (MayNotMakeLetters) unless they hold every compartment the letter reads.
     Returns the number of registrations and the compartments held.
     """
     event = instance.event
@@ -85,6 +92,14 @@ def export_for_staff(
     ).fetchall()
     held = {(compartment, generation) for compartment, generation, _sealed in grants}
     compartments = sorted({compartment for compartment, _generation in held})
+    carried_letters = None
+    if letter_numbers:
+        missing = letters.missing_compartments(event, held)
+        if missing:
+            raise letters.MayNotMakeLetters(missing)
+        carried_letters = letter_blocks.for_export(
+            connection, event, member.username, member.public_key, letter_numbers
+        )
     day = audit.current_day(connection)
     document = {
         "format": FORMAT,
@@ -93,6 +108,7 @@ def export_for_staff(
         "day": day,
         "event_definition": connection.execute("SELECT definition FROM events WHERE id = ?", (event.id,)).fetchone()[0],
         "grants": [[c, g, base64_text.encode(sealed)] for c, g, sealed in grants],
+        "letters": carried_letters.as_json() if carried_letters else None,
     }
     parts_of = {record.registration_id: record.parts for record in load_all_records(connection, event.id)}
     rows = connection.execute(
@@ -124,6 +140,8 @@ def export_for_staff(
         detail: dict[str, object] = {"compartments": compartments, "registrations": exported}
         if already:
             detail["set aside"] = len(already)
+        if carried_letters:
+            detail["letter numbers"] = list(carried_letters.block)
         audit.record(connection, "cli", "staff export", member.username, detail)
         deliver(parts)
     return exported, compartments
@@ -140,7 +158,7 @@ def open_staff_export(
     bundle = read_bundle(parts, kind=KIND, trusted_signers=trusted, recipient_key=staff_key, progress=steps("Checking"))
     if not bundle.records:
         raise StaffExportError("This export is malformed: it holds nothing.")
-    event, username, day, keys = _read_document(bundle.records[0], staff_key)
+    event, username, day, keys, carried_letters = _read_document(bundle.records[0], staff_key)
     compartments = sorted({compartment for compartment, _generation in keys})
     fields = held_fields(event, compartments)
     rows: list[Row] = []
@@ -160,7 +178,8 @@ def open_staff_export(
             values = {key: value for part in opened.values() for key, value in part.items()}
             rows.append((record.pseudonym, record.status, record.submitted_day, values))
         progress(done, len(bundle.records) - 1)
-    return OpenedExport(event, username, day, compartments, fields, rows, bundle.signer.verify_key, sorted(unopened))
+    signer = bundle.signer.verify_key
+    return OpenedExport(event, username, day, compartments, fields, rows, signer, sorted(unopened), carried_letters)
 
 
 def write_outputs(folder: Path, opened: OpenedExport) -> list[Path]:
@@ -187,10 +206,10 @@ def write_outputs(folder: Path, opened: OpenedExport) -> list[Path]:
     return targets
 
 
-def _read_document(record: bytes, staff_key: PrivateKey) -> tuple[Event, str, str, HeldKeys]:
+def _read_document(record: bytes, staff_key: PrivateKey) -> tuple[Event, str, str, HeldKeys, ExportLetters | None]:
     try:
         document = json.loads(record)
-        if document["format"] != FORMAT or document["version"] != VERSION:
+        if document["format"] != FORMAT or document["version"] not in READS:
             raise StaffExportError("This export was written by another version of Gatehouse.")
         event = load_event(document["event_definition"])
         keys = {
@@ -198,13 +217,15 @@ def _read_document(record: bytes, staff_key: PrivateKey) -> tuple[Event, str, st
             for compartment, generation, sealed in document["grants"]
         }
         username, day = str(document["username"]), str(document["day"])
+        carried = document.get("letters")
+        carried_letters = ExportLetters.from_json(carried) if carried is not None else None
     except StaffExportError:
         raise
     except crypto.RecordTampered:
         raise StaffExportError("A compartment key in this export does not open with your key.") from None
     except (ValueError, KeyError, TypeError, binascii.Error, EventDefinitionError):
         raise StaffExportError("This export is malformed: its description is missing or damaged.") from None
-    return event, username, day, keys
+    return event, username, day, keys, carried_letters
 
 
 def _page(opened: OpenedExport) -> str:
