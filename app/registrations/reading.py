@@ -8,7 +8,7 @@ reading's own entry: opening it says so in one sentence, and an export completes
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import crypto
@@ -73,19 +73,25 @@ def _open(
         raise set_aside.RecordDoesNotOpen(pseudonym) from None
 
 
-def export_csv(connection: Connection, event: Event, *, keys: HeldKeys, actor: str, reason: str) -> export.CsvExport:
-    """Every registration's held fields as formula-safe CSV; logged first.
+def export_csv(connection: Connection, event: Event, *, keys: HeldKeys, actor: str, reason: str) -> Iterator[str]:
+    """Every registration's held fields as formula-safe CSV, streamed a batch of records at a time; logged first.
 
-    Records that do not open keep a marked row and are set aside; an entry right after the export's names them.
+    The entry is written before this returns, so before a line is sent. Records that do not open keep a marked
+    row and are set aside; an entry after the last line names them.
     """
     audit.log(connection, actor, "export", event.id, {"compartments": compartments_of(keys)}, reason.strip())
-    made = export.export_csv(connection, event, keyring.matching(connection, event.id, keys))
-    if made.set_aside:
+    return _exported(connection, event, keyring.matching(connection, event.id, keys), actor, reason)
+
+
+def _exported(connection: Connection, event: Event, keys: HeldKeys, actor: str, reason: str) -> Iterator[str]:
+    found: list[export.SetAside] = []
+    yield from export.stream_csv(connection, event, keys, found)
+    if found:
         with db.transaction(connection):
-            set_aside.mark(connection, (aside.registration_id for aside in made.set_aside))
-            detail = {"set aside": len(made.set_aside), "pseudonyms": [aside.pseudonym for aside in made.set_aside]}
+            set_aside.mark(connection, (aside.registration_id for aside in found))
+            pseudonyms = sorted(aside.pseudonym for aside in found)
+            detail = {"set aside": len(found), "pseudonyms": pseudonyms}
             audit.record(connection, actor, "export set aside", event.id, detail, reason.strip())
-    return made
 
 
 @dataclass(frozen=True)

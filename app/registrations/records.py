@@ -44,6 +44,12 @@ def load_record(connection: Connection, registration_id: str) -> StoredRecord:
     )
 
 
+def load_records(connection: Connection, registration_ids: Sequence[str]) -> Iterator[StoredRecord]:
+    """The records of these registrations (a batch: at most a few hundred ids), in one query."""
+    chosen = ", ".join("?" * len(registration_ids))  # placeholders only: every id is bound as a parameter
+    return _records(connection, f"WHERE d.registration_id IN ({chosen})", tuple(registration_ids))
+
+
 def load_all_records(connection: Connection, event_id: str) -> Iterator[StoredRecord]:
     """Every record of an event, in one query rather than one per record."""
     return _records(

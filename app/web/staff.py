@@ -3,6 +3,8 @@ decisions, grants and exports. Access is declared on each view with ``staff_requ
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
@@ -444,12 +446,26 @@ def export(session: StaffSession) -> Response:
     if not form.validate_on_submit():
         abort(400)
     event = state.instance().event
-    made = reading.export_csv(
-        state.connection(), event, keys=session.keys, actor=session.username, reason=form.reason.data or ""
-    )
-    # Records that do not open keep their row, marked in every field; the registrations page lists them too.
+    # Streamed, a batch of records at a time, on a connection of its own that lives as long as the download
+    # (the request's closes when the view returns). Logged before the first line. Records that do not open
+    # keep their row, marked in every field; the registrations page lists them too.
+    connection = state.instance().connect()
+    try:
+        lines = reading.export_csv(
+            connection, event, keys=session.keys, actor=session.username, reason=form.reason.data or ""
+        )
+    except BaseException:
+        connection.close()
+        raise
+
+    def download() -> Iterator[str]:
+        try:
+            yield from lines
+        finally:
+            connection.close()
+
     return Response(
-        made.text,
+        download(),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{event.id}-export.csv"'},
     )
