@@ -12,6 +12,7 @@ No data key is kept once its fields are sealed; only the sealed copy leaves this
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -95,21 +96,30 @@ def open_registration(
         prefix = _associated_prefix(event_id, registration_id, part.compartment)
         fields = opened.setdefault(part.compartment, {})
         for field_key, ciphertext in part.ciphertexts.items():
-            fields[field_key] = _decrypt_field(data_key, prefix + _length_prefixed(field_key), ciphertext)
+            fields[field_key] = _decrypt_field(data_key, prefix + _named(field_key), ciphertext)
     return opened
 
 
 def associated_data(event_id: str, registration_id: str, compartment: str, field_key: str) -> bytes:
     """The associated data one field's ciphertext is bound to. Part of the wire format, public for the
     known-answer vectors; callers never pass it by hand (seal_registration and open_registration do)."""
-    return _associated_prefix(event_id, registration_id, compartment) + _length_prefixed(field_key)
+    return _associated_prefix(event_id, registration_id, compartment) + _named(field_key)
 
 
 def _associated_prefix(event_id: str, registration_id: str, compartment: str) -> bytes:
     # Length-prefixed so that no two different tuples can produce the same bytes.
-    return b"".join(
-        (_AD_LABEL, _VERSION_BYTE, *(_length_prefixed(part) for part in (event_id, registration_id, compartment)))
-    )
+    return _event_prefix(event_id) + _length_prefixed(registration_id) + _named(compartment)
+
+
+@functools.lru_cache(maxsize=64)
+def _event_prefix(event_id: str) -> bytes:
+    return _AD_LABEL + _VERSION_BYTE + _length_prefixed(event_id)
+
+
+@functools.lru_cache(maxsize=1024)
+def _named(name: str) -> bytes:
+    """A compartment's or a field's name, length-prefixed: the same few names for every record opened."""
+    return _length_prefixed(name)
 
 
 def _length_prefixed(text: str) -> bytes:
