@@ -33,10 +33,13 @@ def _log_in_and_count(page, origin: str, person) -> None:
     page.fill('[name="username"]', person.username)
     page.fill('[name="passphrase"]', person.passphrase)
     page.fill('[name="code"]', person.code())
-    page.click('button[type="submit"]')
+    # Each click's page is waited for: a count of tables taken before the counts page has loaded finds none.
+    with page.expect_navigation():
+        page.click('button[type="submit"]')
     page.goto(f"{origin}/staff/counts")
     page.fill('[name="reason"]', "meals for the venue")
-    page.click('form[action="/staff/counts"] button')
+    with page.expect_navigation():
+        page.click('form[action="/staff/counts"] button')
 
 
 def test_the_counts_page_reads_on_a_390_pixel_phone(demo_instance, live_server, team, open_visit):
