@@ -3,7 +3,7 @@
 This package is a pure library: it imports nothing from the web application.
 """
 
-from crypto.codename import CODENAME_BITS, CODENAME_WORD_COUNT, as_digits, as_words, parse_codename
+from crypto.codename import CODENAME_BITS, CODENAME_WORD_COUNT, DIGIT_SCRIPTS, as_digits, as_words, parse_codename
 from crypto.errors import CodenameMistake, CryptoError, InvalidCodename, InvalidRecoveryWords, RecordTampered
 from crypto.kdf import InstanceSecrets, derive_instance_secrets, new_master_secret
 from crypto.keys import (
@@ -58,6 +58,7 @@ from crypto.records import (
     open_registration,
     seal_registration,
 )
+from crypto.wordlist import CODENAME_LANGUAGES
 
 __all__ = [
     "PARTICIPANT_KEY_COST",
@@ -83,6 +84,8 @@ __all__ = [
     "InvalidCodename",
     "CodenameMistake",
     "CODENAME_BITS",
+    "CODENAME_LANGUAGES",
+    "DIGIT_SCRIPTS",
     "as_digits",
     "as_words",
     "parse_codename",

@@ -1,13 +1,13 @@
 """Draws the es, fr and ru codename word lists from word frequencies and spelling dictionaries (run once, by hand).
 
 Not part of Gatehouse: it needs `pip install wordfreq simplemma` and Debian's hunspell-es, hunspell-fr and
-hunspell-ru. Candidates are the most frequent words of each language, in the form a dictionary lists (simplemma's lemma),
-that its spelling dictionary holds in lower case (so no name of a person or place), 4 to 8 letters, in the list's
-own alphabet; words of the stop lists (pronouns, prepositions and the like) and of the avoid lists (violence,
-illness, crime, the state's force, religion, sex, insults, names) are left out. A word is taken only if its first
-four letters, folded as crypto.wordlist.fold folds them, begin no word already taken in any list, English included:
-so each typed prefix names one word of one list. The lists take their words in turn, most frequent first, and each
-keeps its 2,048 sorted.
+hunspell-ru. Candidates are the most frequent words of each language, in the form a dictionary lists (simplemma's
+lemma), that its spelling dictionary holds in lower case (so no name of a person or place), 4 to 8 letters, in the
+list's own alphabet; words of the stop lists (pronouns, prepositions and the like) and of the avoid lists
+(violence, illness, crime, the state's force, religion, sex, insults, names) are left out. A word is taken only if
+its first four letters, folded as crypto.wordlist.fold folds them, begin no word already taken in any list, English
+included: so each typed prefix names one word of one list. The lists take their words in turn, most frequent first,
+and each keeps its 2,048 sorted.
 
     python scripts/make_codename_lists.py crypto/wordlists
 """
