@@ -35,72 +35,79 @@ VOWELS = re.compile(r"[aeiouyаеиоуыэюя]")
 DICTIONARY = {"es": "es_ES", "fr": "fr_FR", "ru": "ru_RU"}
 
 STOP = {
-    "es": """ante bajo cabe como con contra cual cuales cuando cuanto desde donde durante entre hacia hasta mediante para
-    pero porque pues que quien sino sobre tras aunque mientras según segun esta este esto estos estas esos esas
-    ese eso aquel aquella ello ella ellas ellos nosotros vosotros usted ustedes mismo misma mucho mucha muchos
-    muy nada nadie algo alguien alguno alguna ninguno ninguna otro otra otros otras todo toda todos todas tanto
-    tanta cada casi solo sólo también tampoco siempre nunca ahora aquí allí ahí luego antes después entonces
-    todavía ya haber hay había habia sido estar tener hacer poder deber serán será sería pueda puede tiene eres
-    somos sean cierto cierta demás demasiado bastante menos más mejor peor tal tales varios varias suyo suya
-    tuyo tuya mío nuestro nuestra vuestro vuestra cuyo cuya dónde cómo cuándo qué quién además incluso apenas
-    mediante salvo bueno vale hola okey tipo cosa cosas etc""",
-    "fr": """avec dans pour sans sous chez vers entre contre depuis pendant avant après selon malgré parmi mais donc puis
-    quand comme lorsque puisque quoique alors ainsi aussi encore toujours jamais déjà très trop beaucoup peu
-    moins plus tout toute tous toutes rien personne chose quelque chacun autre autres même mêmes cela ceci celui
-    celle ceux celles leur leurs notre votre nous vous elle elles être avoir faire""",
-    "ru": """если когда чтобы этот эта это эти того тому тогда тоже также только очень даже уже ещё еще себя свой своя
-    свое своё свои может можно нужно надо есть быть было была были будет будут который которая которое которые
-    какой какая какое какие такой такая такое такие этого этой этом этим всего всех всем весь вся всё все сама
-    само сами меня тебя него неё нее него ними нами вами кто что чем потому поэтому почему здесь сейчас теперь
-    потом после перед через между около среди вместо кроме ради возле вокруг хотя однако пусть либо нибудь где
-    куда откуда зачем ничто никто ничего никого много мало более менее самый самая самое самые весьма просто
-    вообще вдруг ведь разве лишь именно сколько столько иногда всегда никогда снова опять вместе отсюда оттуда""",
+    "es": """ante bajo cabe como con contra cual cuales cuando cuanto desde donde durante entre hacia hasta
+    mediante para pero porque pues que quien sino sobre tras aunque mientras según segun esta este esto
+    estos estas esos esas ese eso aquel aquella ello ella ellas ellos nosotros vosotros usted ustedes
+    mismo misma mucho mucha muchos muy nada nadie algo alguien alguno alguna ninguno ninguna otro otra
+    otros otras todo toda todos todas tanto tanta cada casi solo sólo también tampoco siempre nunca
+    ahora aquí allí ahí luego antes después entonces todavía ya haber hay había habia sido estar tener
+    hacer poder deber serán será sería pueda puede tiene eres somos sean cierto cierta demás demasiado
+    bastante menos más mejor peor tal tales varios varias suyo suya tuyo tuya mío nuestro nuestra
+    vuestro vuestra cuyo cuya dónde cómo cuándo qué quién además incluso apenas mediante salvo bueno
+    vale hola okey tipo cosa cosas etc""",
+    "fr": """avec dans pour sans sous chez vers entre contre depuis pendant avant après selon malgré parmi mais
+    donc puis quand comme lorsque puisque quoique alors ainsi aussi encore toujours jamais déjà très
+    trop beaucoup peu moins plus tout toute tous toutes rien personne chose quelque chacun autre autres
+    même mêmes cela ceci celui celle ceux celles leur leurs notre votre nous vous elle elles être avoir
+    faire""",
+    "ru": """если когда чтобы этот эта это эти того тому тогда тоже также только очень даже уже ещё еще себя свой
+    своя свое своё свои может можно нужно надо есть быть было была были будет будут который которая
+    которое которые какой какая какое какие такой такая такое такие этого этой этом этим всего всех всем
+    весь вся всё все сама само сами меня тебя него неё нее него ними нами вами кто что чем потому
+    поэтому почему здесь сейчас теперь потом после перед через между около среди вместо кроме ради возле
+    вокруг хотя однако пусть либо нибудь где куда откуда зачем ничто никто ничего никого много мало
+    более менее самый самая самое самые весьма просто вообще вдруг ведь разве лишь именно сколько
+    столько иногда всегда никогда снова опять вместе отсюда оттуда""",
 }
 
 # Stems a person at risk should not carry on paper, and words any list should spare everyone: each avoids the
 # words it begins, or (under four letters) only itself.
 AVOID = {
-    "es": """cagar mear pedo puto verga chingar pendej jodid culero mamón mamon arma bala bomb muer mort mata asesin
-    sangr guerr viol torturr tortur cárcel carcel prisi presi polic ejérc ejerc milit soldad terror droga cocaí
-    coca marihu sexo sexu puta culo mierd cabr pend enferm cánc canc cadáv cadav suicid crim delit robo ladr
-    secuest dios igles relig santo bibli diab infier biblia racis hazte irte boludo rifle difam repudi bruj
-    sargent extint nuclear sueco sueca royo dilo dejo fray beato gonorr imbéc imbec burdel feto golpis fugitiv
-    sobor afgan doncell chupar gral denme serlo chido egoís egois mierda cojon coño cono follar joder polla
-    zorra marica maric negrat sudac indígen indigen rehén rehen preso verdug horca fusila desapar exili refugi
-    frontera pasaport visado asilo embaja desnud orgía orgia sífil sifil fecal ladill maldit babos tuert deteni
-    rebeld anarq seces sepulc ataúd ataud dpto srta raza ruso rusa checo hindú hindu alavés alaves búlgar bulgar
-    egipc choto chivo judí judi musulm cristi católi catoli islám evangel obisp papa cura monja ateí atei iraní
-    irani iraquí siri cuban venezol chino china gitan indio moro mocos vómit vomit orina heces nalga senos pecho
-    desnu erót erot porn amante pecad infiel aborto molotov caca cianur israel buda mesías mesias boricu hazme
-    elle basada nato pito troy gamboa duart cicer bolív boliv lozan benit llosa negro gordo feo fea estúp idiot
-    tont loco loca pene teta nazi fasc comun herid disp fusil pistol cuchill veneno odio viud borrach golpe
-    ejecu condena acusa culpa juicio denunc espía espia secret clave traid enemig ataq invad masacr""",
-    "fr": """connass couill enculé encule foutre nique branl chier baiser arme balle bombe mort meurtr tuer tueu assass
-    sang guerr viol tortur prison polic armée armee milit soldat terror drog cocaï cannab sexe sexu pute putain
-    merd connard salaud cul con bite malad cancer cadavr suicid crime délit delit vol voleur enlèv otage dieu
-    églis eglis relig saint bibl diabl enfer racis nègre negre gros laid stupid idiot débil fou folle nazi fasc
-    commun bless fusil pistol couteau poison haine veuv ivre coup exécut condamn accus coupab jenny lolita
-    ricain émeut emeut amnist ethni gendarm gaulois belge bulgar fion fugitif chasse coca cégep cegep rousseau
-    calypso djihad burqa conner homicid gynéc gynec sexism rwand maroc arabe bavar gueule baffe cinglé cingle
-    bardot vichy madison baxter aubin nope self shoot shah carmel bavure dopage arsenal sabre armure épée epee
-    glaive otage réfug refug exil frontière frontiere passeport visa asile ambassad burkini bush musulm chiit
-    sunnit christ chrét saoud hétéro hetero homo gay sein kiki gogo colt arnaq imam roumain russe prussien
-    sabbat body boss aurél aurel henry ramon nichon fesse pénis penis vagin orgasm porno nu nue amant adultèr
-    avort capote vomi crach morve pédé pede gouin tarlouze salope bordel catin sodom tommy bock loulou vaudou
-    boudd bombard défunt defunt viril viking esclav tyran vizir feeling enfoir caca coke chiott pisse pipi bouff
+    "es": """cagar mear pedo puto verga chingar pendej jodid culero mamón mamon arma bala bomb muer mort mata
+    asesin sangr guerr viol torturr tortur cárcel carcel prisi presi polic ejérc ejerc milit soldad
+    terror droga cocaí coca marihu sexo sexu puta culo mierd cabr pend enferm cánc canc cadáv cadav
+    suicid crim delit robo ladr secuest dios igles relig santo bibli diab infier biblia racis hazte irte
+    boludo rifle difam repudi bruj sargent extint nuclear sueco sueca royo dilo dejo fray beato gonorr
+    imbéc imbec burdel feto golpis fugitiv sobor afgan doncell chupar gral denme serlo chido egoís egois
+    mierda cojon coño cono follar joder polla zorra marica maric negrat sudac indígen indigen rehén
+    rehen preso verdug horca fusila desapar exili refugi frontera pasaport visado asilo embaja desnud
+    orgía orgia sífil sifil fecal ladill maldit babos tuert deteni rebeld anarq seces sepulc ataúd ataud
+    dpto srta raza ruso rusa checo hindú hindu alavés alaves búlgar bulgar egipc choto chivo judí judi
+    musulm cristi católi catoli islám evangel obisp papa cura monja ateí atei iraní irani iraquí siri
+    cuban venezol chino china gitan indio moro mocos vómit vomit orina heces nalga senos pecho desnu
+    erót erot porn amante pecad infiel aborto molotov caca cianur israel buda mesías mesias boricu hazme
+    elle basada nato pito troy gamboa duart cicer bolív boliv lozan benit llosa negro gordo feo fea
+    estúp idiot tont loco loca pene teta nazi fasc comun herid disp fusil pistol cuchill veneno odio
+    viud borrach golpe ejecu condena acusa culpa juicio denunc espía espia secret clave traid enemig
+    ataq invad masacr""",
+    "fr": """connass couill enculé encule foutre nique branl chier baiser arme balle bombe mort meurtr tuer tueu
+    assass sang guerr viol tortur prison polic armée armee milit soldat terror drog cocaï cannab sexe
+    sexu pute putain merd connard salaud cul con bite malad cancer cadavr suicid crime délit delit vol
+    voleur enlèv otage dieu églis eglis relig saint bibl diabl enfer racis nègre negre gros laid stupid
+    idiot débil fou folle nazi fasc commun bless fusil pistol couteau poison haine veuv ivre coup exécut
+    condamn accus coupab jenny lolita ricain émeut emeut amnist ethni gendarm gaulois belge bulgar fion
+    fugitif chasse coca cégep cegep rousseau calypso djihad burqa conner homicid gynéc gynec sexism
+    rwand maroc arabe bavar gueule baffe cinglé cingle bardot vichy madison baxter aubin nope self shoot
+    shah carmel bavure dopage arsenal sabre armure épée epee glaive otage réfug refug exil frontière
+    frontiere passeport visa asile ambassad burkini bush musulm chiit sunnit christ chrét saoud hétéro
+    hetero homo gay sein kiki gogo colt arnaq imam roumain russe prussien sabbat body boss aurél aurel
+    henry ramon nichon fesse pénis penis vagin orgasm porno nu nue amant adultèr avort capote vomi crach
+    morve pédé pede gouin tarlouze salope bordel catin sodom tommy bock loulou vaudou boudd bombard
+    défunt defunt viril viking esclav tyran vizir feeling enfoir caca coke chiott pisse pipi bouff
     procès proces dénonc espion secret traît trait ennemi attaq envah massacr jihad islam juif chrét""",
-    "ru": """бляд хуйн ебат ебан ебну пизд мудак залуп дроч трах оруж пуля бомб смерт убий убит мёртв мертв кров войн
-    насил пытк тюрьм тюрем полиц милиц армия армей воен солдат террор нарко нарк секс шлюх дерьм жоп хуй пизд
-    бля сука сучк еба ебл болезн рак труп самоуб преступ краж вор похищ залож бог церк религ свят библ дьявол
-    черт ад расист негр жир урод тупой дура дурак идиот псих нацист фаш коммун ранен винтов пистол нож яд ненав
-    вдов пьян удар казн осужд обвин вина суд донос шпион секрет предат враг атак вторж резня джихад ислам еврей
-    христ путин власт президент выбор протест митинг оппозиц арест допрос банд гибел угроз фигн ведьм сбить
-    турецк греко краев насмерть бить гвард войск генри вика судебн надзор минист импер орден государ бегств
-    сорвать беглец беженц границ паспорт виза убежищ посольств допрос теракт взрыв оруди воева полк жертв гроб
-    хрен тварь киев пермск джонат аллен мерсед соня конфликт борец битв бюст долой дель ежели вряд итак бой боец
-    стрел пистол автомат граната танк ракет снаряд мина заложн побег тюрм зона лагер конвой охран мусульм
-    христиан православ католи иудей мечет церков украин белорус русск чечен грузин татар еврей цыган негр жоп
-    задн попа груд голый голая член секс любовн изнасил проститу аборт блев понос моча говно писать взорв изабел
+    "ru": """бляд хуйн ебат ебан ебну пизд мудак залуп дроч трах оруж пуля бомб смерт убий убит мёртв мертв кров
+    войн насил пытк тюрьм тюрем полиц милиц армия армей воен солдат террор нарко нарк секс шлюх дерьм
+    жоп хуй пизд бля сука сучк еба ебл болезн рак труп самоуб преступ краж вор похищ залож бог церк
+    религ свят библ дьявол черт ад расист негр жир урод тупой дура дурак идиот псих нацист фаш коммун
+    ранен винтов пистол нож яд ненав вдов пьян удар казн осужд обвин вина суд донос шпион секрет предат
+    враг атак вторж резня джихад ислам еврей христ путин власт президент выбор протест митинг оппозиц
+    арест допрос банд гибел угроз фигн ведьм сбить турецк греко краев насмерть бить гвард войск генри
+    вика судебн надзор минист импер орден государ бегств сорвать беглец беженц границ паспорт виза
+    убежищ посольств допрос теракт взрыв оруди воева полк жертв гроб хрен тварь киев пермск джонат аллен
+    мерсед соня конфликт борец битв бюст долой дель ежели вряд итак бой боец стрел пистол автомат
+    граната танк ракет снаряд мина заложн побег тюрм зона лагер конвой охран мусульм христиан православ
+    католи иудей мечет церков украин белорус русск чечен грузин татар еврей цыган негр жоп задн попа
+    груд голый голая член секс любовн изнасил проститу аборт блев понос моча говно писать взорв изабел
     крым заговор боев фронт выкуп канцлер монстр зомби цезар генсек бобби гогол хоть нежели говн задниц""",
 }
 
