@@ -96,9 +96,9 @@ def test_english_words_made_as_before_find_the_registration_and_open_its_message
 @pytest.mark.parametrize("lang", list(GROUP_3_MISTAKE))
 def test_a_mistyped_digit_is_named_by_its_group_in_the_persons_language_and_changes_nothing(app, client, lang):
     html = page_text(_receipt(client, "en"))
+    script = crypto.DIGIT_SCRIPTS[{"ar": "arabic"}.get(lang, "latin")]
     digits = crypto.as_digits(crypto.parse_codename(_shown(html, "codename")), {"ar": "arabic"}.get(lang, "latin"))
-    mistyped = digits[:11] + digits[(digits.index(digits[11]) + 1) % 4] + digits[12:]
-    assert crypto.parse_codename(digits) and mistyped != digits
+    mistyped = digits[:11] + script[(script.index(digits[11]) + 1) % 10] + digits[12:]  # the 2nd digit of group 3
     for path, extra in (("/status", {}), ("/status/withdraw", {"confirm": "y"})):
         response = _status(client, mistyped, lang, path, **extra)
         assert response.status_code == 400 and GROUP_3_MISTAKE[lang] in page_text(response), path
