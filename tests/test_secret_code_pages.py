@@ -12,6 +12,7 @@ import crypto
 from app.web.application import create_app
 from app.web.i18n import LANGUAGES
 from app.web.state import state_of
+from crypto.codename import damm
 from tests.helpers import approve, hidden_fields, ids_by_pseudonym, page_text, send_canned_messages, valid_answers
 
 NOT_FOUND = "We could not find a registration with this secret code."
@@ -151,3 +152,28 @@ def test_a_receipt_that_withheld_its_codename_changes_language_without_one(clien
     response = client.post("/register/receipt?lang=fr", data={})
     html = page_text(response)
     assert response.status_code == 200 and 'id="withheld"' in html and 'class="secret"' not in html
+
+
+def _too_large() -> str:
+    """Nine well-checked groups whose number is past 88 bits: digits that pass every check yet are no codename."""
+    return " ".join("999" + str(damm([9, 9, 9])) for _ in range(9))
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["x" * 299, "\x00" * 8, "١٢٣٤ abcd", "----", "🙂 " * 8, "é" * 40, "1" * 300, "0" * 36],
+)
+def test_any_text_as_a_secret_code_gets_a_sentence_and_a_400_never_a_500(client, typed):
+    for response in (
+        _status(client, typed),
+        _status(client, typed, path="/status/withdraw", confirm="y"),
+        client.post("/register/receipt", data={"codename": typed}),
+    ):
+        assert response.status_code == 400 and 'role="alert"' in page_text(response), typed
+
+
+def test_digits_past_88_bits_are_no_secret_code(client):
+    assert damm([int(d) for d in _too_large().replace(" ", "")[:4]]) == 0
+    with pytest.raises(crypto.InvalidCodename):
+        crypto.parse_codename(_too_large())
+    assert _status(client, _too_large()).status_code == 400
