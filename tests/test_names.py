@@ -16,9 +16,9 @@ RECEIPT_KEY = bytes(range(32, 64))
 
 ALPHABETS = {
     "en": r"[a-z]{4,8}",
-    "es": r"[a-záéíóúüñ]{4,8}",
-    "fr": r"[a-zàâçéèêëîïôûùüÿ]{4,8}",
-    "ru": r"[а-яё]{4,8}",
+    "es": r"[a-záéíóúüñ]{4,9}",
+    "fr": r"[a-zàâçéèêëîïôûùüÿ]{4,9}",
+    "ru": r"[а-яё]{4,10}",
 }
 # Stems no codename word may begin with: what a defender should not be found carrying on paper, and insults.
 NEVER = {
