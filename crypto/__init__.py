@@ -3,7 +3,8 @@
 This package is a pure library: it imports nothing from the web application.
 """
 
-from crypto.errors import CryptoError, InvalidCodename, InvalidRecoveryWords, RecordTampered
+from crypto.codename import CODENAME_BITS, CODENAME_WORD_COUNT, DIGIT_SCRIPTS, as_digits, as_words, parse_codename
+from crypto.errors import CodenameMistake, CryptoError, InvalidCodename, InvalidRecoveryWords, RecordTampered
 from crypto.kdf import InstanceSecrets, derive_instance_secrets, new_master_secret
 from crypto.keys import (
     PrivateKey,
@@ -26,7 +27,6 @@ from crypto.messages import (
 )
 from crypto.names import (
     CODENAME_LOOKUP_BYTES,
-    CODENAME_WORD_COUNT,
     codename_for_submission,
     codename_lookup,
     invitation_lookup,
@@ -58,6 +58,7 @@ from crypto.records import (
     open_registration,
     seal_registration,
 )
+from crypto.wordlist import CODENAME_LANGUAGES
 
 __all__ = [
     "PARTICIPANT_KEY_COST",
@@ -81,6 +82,13 @@ __all__ = [
     "derive_kit_keys",
     "normalise_kit_passphrase",
     "InvalidCodename",
+    "CodenameMistake",
+    "CODENAME_BITS",
+    "CODENAME_LANGUAGES",
+    "DIGIT_SCRIPTS",
+    "as_digits",
+    "as_words",
+    "parse_codename",
     "InvalidRecoveryWords",
     "PrivateKey",
     "PublicKey",

@@ -15,3 +15,14 @@ class InvalidCodename(CryptoError):
 
 class InvalidRecoveryWords(CryptoError):
     """Recovery words that are unknown, too few, too many, or fail their checksum."""
+
+
+class CodenameMistake(InvalidCodename):
+    """A codename typed with one part that cannot be right: which digit group, or which word (counted from 1).
+
+    Decided from the typed text alone, before any look-up, so naming the part tells nothing about any registration.
+    """
+
+    def __init__(self, kind: str, position: int) -> None:
+        super().__init__(f"{kind} {position} of the codename has a mistake")
+        self.kind, self.position = kind, position

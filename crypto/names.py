@@ -6,10 +6,8 @@ import hashlib
 import re
 import secrets
 
-from crypto.errors import InvalidCodename
-from crypto.wordlist import codename_list, pseudonym_parts, split_words
-
-CODENAME_WORD_COUNT = 8  # 8 words of 11 bits: 88 bits, beyond any online or offline guessing
+from crypto.codename import CODENAME_BITS, as_words, canonical_codename
+from crypto.wordlist import pseudonym_parts
 
 _SUBMISSION_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
 
@@ -53,27 +51,20 @@ def codename_for_submission(receipt_key: bytes, submission_token: str) -> str:
 
     Derived rather than stored, so a resent form is recognised by its codename's look-up
     and shown the same codename again, while the database holds only the keyed hash;
-    the token alone, without the instance's receipt key, yields nothing.
+    the token alone, without the instance's receipt key, yields nothing. Returned in its canonical form.
     """
-    wordlist = codename_list()
-    bits = wordlist.bits_per_word * CODENAME_WORD_COUNT
+    bits = CODENAME_BITS
     digest = hashlib.blake2b(
         submission_token.encode("ascii"), key=receipt_key, person=b"gh.codename.v1", digest_size=(bits + 7) // 8
     ).digest()
     number = int.from_bytes(digest, "big") >> (len(digest) * 8 - bits)
-    return " ".join(wordlist.encode(number, CODENAME_WORD_COUNT))
+    return as_words(number)
 
 
 def normalise_codename(text: str) -> str:
-    """The canonical form of a typed codename: case, spacing, punctuation and word endings forgiven."""
-    words = split_words(text)
-    if len(words) != CODENAME_WORD_COUNT:
-        raise InvalidCodename("a codename has eight words")
-    wordlist = codename_list()
-    try:
-        return " ".join(wordlist.canonical(word) for word in words)
-    except KeyError:
-        raise InvalidCodename("a word is not in the codename list") from None
+    """The canonical form of a codename typed in any of its forms (crypto.codename): words of any list, case,
+    accents, spacing and word endings forgiven, or digit groups in any script, each group checked."""
+    return canonical_codename(text)
 
 
 CODENAME_LOOKUP_BYTES = 16  # 128 bits: no two registrations share one, and nobody without the key can make one

@@ -155,11 +155,12 @@ def every_participant_page(app, client, language: str) -> dict[str, tuple[object
         "register": (form, "Send my registration"),
         "register with errors": (with_errors, "Please fill in this field."),
         "register, every answer wrong": (every_answer_wrong, "Please choose one of the options."),
-        "receipt": (receipt, "Your codename. Write it down now, on paper, and keep it safe:"),
+        "receipt": (receipt, "Write down your secret code now"),
         "status": (status_form, "See my status"),
         "status, wrong codename": (
             wrong,
-            "We could not find a registration with this codename. Please check each word and try again.",
+            "We could not find a registration with this secret code."
+            " Please check each word or group of digits and try again.",
         ),
         "status, pending": (pending, "Your registration is in. The organisers have not decided yet."),
         "status, approved with follow-up": (

@@ -8,10 +8,27 @@ import re
 import pytest
 
 import crypto
-from crypto.wordlist import PREFIX_LETTERS, codename_list, pseudonym_parts
+from crypto.wordlist import CODENAME_LANGUAGES, PREFIX_LETTERS, codename_list, fold, pseudonym_parts
 
 LOOKUP_KEY = bytes(range(32))
 RECEIPT_KEY = bytes(range(32, 64))
+
+
+ALPHABETS = {
+    "en": r"[a-z]{4,8}",
+    "es": r"[a-záéíóúüñ]{4,9}",
+    "fr": r"[a-zàâçéèêëîïôûùüÿ]{4,9}",
+    "ru": r"[а-яё]{4,10}",
+}
+# Stems no codename word may begin with: what a defender should not be found carrying on paper, and insults.
+NEVER = {
+    "en": "kill bomb dead death gun prison police torture sex porn shit fuck bitch",
+    "es": "muert matar bomba arma cárcel carcel polic tortur sexo puta mierda cabrón cabron coño terror cagar puto"
+    " verga",
+    "fr": "mort tuer bombe arme prison polic tortur sexe pute merde salaud connard terror connasse couille enculé"
+    " foutre nique",
+    "ru": "смерт убий убит бомб оруж тюрьм полиц пытк секс бляд дерьм сука террор хуйн пизд",
+}
 
 
 def test_codename_carries_at_least_88_bits():
@@ -20,10 +37,20 @@ def test_codename_carries_at_least_88_bits():
     assert crypto.CODENAME_WORD_COUNT * math.log2(len(words)) >= 88
 
 
-def test_codename_words_are_plain_and_known_by_their_first_letters():
-    words = codename_list().words
-    assert all(re.fullmatch(r"[a-z]{4,8}", word) for word in words)
-    assert len({word[:PREFIX_LETTERS] for word in words}) == len(words)
+@pytest.mark.parametrize("language", CODENAME_LANGUAGES)
+def test_codename_words_are_plain_and_known_by_their_first_letters(language):
+    words = codename_list(language).words
+    assert len(words) == 2048 and len(set(words)) == 2048
+    assert all(re.fullmatch(ALPHABETS[language], word) for word in words)
+    folded = [fold(word) for word in words]
+    assert len(set(folded)) == len(words), "no two words differ by accents alone"
+    assert len({word[:PREFIX_LETTERS] for word in folded}) == len(words), "accents forgiven, four letters name a word"
+
+
+@pytest.mark.parametrize("language", CODENAME_LANGUAGES)
+def test_codename_words_are_inoffensive(language):
+    stems = tuple(fold(stem) for stem in NEVER[language].split())
+    assert [word for word in codename_list(language).words if fold(word).startswith(stems)] == []
 
 
 def test_codename_is_fixed_by_its_form_and_differs_between_forms():

@@ -65,7 +65,7 @@ def test_two_requests_make_a_registration_showing_pseudonym_and_codename(client,
     codename = _shown(html, "codename")
     assert re.fullmatch(r"[A-Z][a-z]+ [A-Z][a-z]+ \d\d", pseudonym)
     assert len(codename.split()) == crypto.CODENAME_WORD_COUNT
-    assert "Write it down" in html
+    assert "Write down your secret code now" in html
     assert _count(app) == 1
 
 

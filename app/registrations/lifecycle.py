@@ -159,9 +159,15 @@ class Found:
 
 
 def find_by_codename(connection: Connection, lookup_key: bytes, event_id: str, codename: str) -> Found | None:
-    """The registration this codename belongs to; None for a codename that is malformed or unknown alike."""
+    """The registration this codename belongs to; None for a codename that is malformed or unknown alike.
+
+    A codename with a digit group or a word that cannot be right raises crypto.CodenameMistake, decided from the
+    text alone before any look-up, so that naming the mistake tells nothing about any registration.
+    """
     try:
         lookup = crypto.codename_lookup(lookup_key, codename)
+    except crypto.CodenameMistake:
+        raise
     except crypto.InvalidCodename:
         return None
     row = connection.execute(

@@ -171,15 +171,27 @@ def event_values(form: FlaskForm, fields: Iterable[EventField]) -> dict[str, str
 
 def _codename_field(field_id: str = "codename") -> StringField:
     return StringField(
-        _l("Your codename (the eight words)"),
+        _l("Your secret code (the words or the digits)"),
         id=field_id,  # the status page has two codename fields: each label must name its own
-        validators=[DataRequired(_l("Please type your codename.")), _at_most(300)],
+        validators=[DataRequired(_l("Please type your secret code.")), _at_most(300)],
         render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"},
     )
 
 
 class StatusForm(GatehouseForm):
     codename = _codename_field()
+
+
+class ReceiptForm(FlaskForm):
+    """The receipt asked for again in another language, carrying the codename the receipt shows (none if withheld).
+
+    No CSRF token: showing a receipt changes nothing, and a receipt left open for hours must still change language.
+    """
+
+    class Meta:
+        csrf = False
+
+    codename = HiddenField(validators=[Optional(), _at_most(300), readable])
 
 
 class AnswerForm(GatehouseForm):

@@ -16,10 +16,11 @@ from app.registrations.lifecycle import (
     has_values_for,
     withdraw,
 )
-from app.registrations.register import FormWithdrawn, NotApproved, add_follow_up, register
-from app.web import privacy, state
+from app.registrations.register import FormWithdrawn, NotApproved, Receipt, add_follow_up, register
+from app.web import codename_forms, privacy, state
 from app.web.forms import (
     AnswerForm,
+    ReceiptForm,
     StatusForm,
     WithdrawForm,
     event_values,
@@ -68,7 +69,28 @@ def register_page() -> tuple[str, int] | str:
             )
         ]
         return render_template("register.html", form=form), 400
-    return render_template("registered.html", receipt=receipt)
+    return _receipt_page(receipt)
+
+
+@bp.post("/register/receipt")
+def receipt_again() -> tuple[str, int] | str:
+    """The receipt once more, in the language asked for: each language on the receipt is a button that posts here
+    the codename the receipt shows, so changing language never leaves the codename behind."""
+    form = ReceiptForm()
+    if not form.validate():
+        return _status_page(StatusForm(), message=_("Please look up your status with your secret code."), code=400)
+    if not form.codename.data:  # a receipt that withheld its codename: shown again as it was
+        return _receipt_page(Receipt("", "", repeated=True))
+    found, message, code = _look_up(form)
+    if found is None:
+        return _status_page(StatusForm(), message=message, code=code)
+    codename = crypto.normalise_codename(form.codename.data)
+    return _receipt_page(Receipt(found.pseudonym, codename, repeated=False, status=found.status))
+
+
+def _receipt_page(receipt: Receipt) -> str:
+    words, digits = codename_forms.written_forms(receipt.codename, current_language()) if receipt.codename else ("", "")
+    return render_template("registered.html", receipt=receipt, words=words, digits=digits)
 
 
 def _look_up(form) -> tuple[Found | None, str | None, int]:
@@ -79,20 +101,34 @@ def _look_up(form) -> tuple[Found | None, str | None, int]:
     """
     budget = state.state().codename_budget
     instance = state.instance()
-    found = find_by_codename(
-        state.connection(), instance.secrets.codename_lookup_key, instance.event.id, form.codename.data
-    )
+    try:
+        found = find_by_codename(
+            state.connection(), instance.secrets.codename_lookup_key, instance.event.id, form.codename.data
+        )
+    except crypto.CodenameMistake as mistake:
+        # Decided from the typed text alone, before any look-up: it tells nothing of any registration.
+        return None, _mistake(mistake), 400
     if found is None:
         if budget.exhausted():
-            return None, _("Too many codenames were tried in the last minute. Please try again shortly."), 429
+            return None, _("Too many secret codes were tried in the last minute. Please try again shortly."), 429
         budget.spend()
         # One message whether the words are malformed or unknown: it never hints that a record exists.
         return (
             None,
-            _("We could not find a registration with this codename. Please check each word and try again."),
+            _(
+                "We could not find a registration with this secret code."
+                " Please check each word or group of digits and try again."
+            ),
             400,
         )
     return found, None, 200
+
+
+def _mistake(mistake: crypto.CodenameMistake) -> str:
+    number = codename_forms.local_number(mistake.position, current_language())
+    if mistake.kind == "group":
+        return _("Group %(number)s of your secret code has a mistake. Please check its four digits.", number=number)
+    return _("Word %(number)s of your secret code is not in our list. Please check it.", number=number)
 
 
 def _status_page(
@@ -158,7 +194,7 @@ def answer_page():
     registration_id = state.state().answer_tokens.redeem(form.record.data or "")
     found = find_by_id(state.connection(), registration_id) if registration_id else None
     if found is None:  # a forged, used or expired token, or a record withdrawn since
-        message = _("This form has expired. Please look up your status again with your codename.")
+        message = _("This form has expired. Please look up your status again with your secret code.")
         return _status_page(StatusForm(), message=message, code=400)
     if not form.validate():
         return _status_page(StatusForm(), found, answer_form=form, code=400)
@@ -171,7 +207,7 @@ def answer_page():
     except (messages.MessageUnreadable, messages.TextAndCanned):
         form.text.errors = [_("This contains characters that could not be read. Please type it again.")]
     except (UnknownRegistration, messages.MessagesOff):
-        message = _("This form has expired. Please look up your status again with your codename.")
+        message = _("This form has expired. Please look up your status again with your secret code.")
         return _status_page(StatusForm(), message=message, code=400)
     else:
         notice = _("Your answer is sent, encrypted so that only the organisers can read it.")
@@ -186,7 +222,7 @@ def follow_up():
     registration_id = state.state().follow_up_tokens.redeem(form.record.data or "")
     found = find_by_id(state.connection(), registration_id) if registration_id else None
     if found is None:  # a forged, used or expired token, or a record withdrawn since
-        message = _("This form has expired. Please look up your status again with your codename.")
+        message = _("This form has expired. Please look up your status again with your secret code.")
         return _status_page(StatusForm(), message=message, code=400)
     registration_id = found.registration_id
     if not form.validate():

@@ -164,7 +164,7 @@ def registration(session: StaffSession, registration_id: str) -> Page:
         ReasonForm(),
         DecisionForm(),
         _still_open(session, registration_id),
-        notice=_("Sent. The participant reads it on their status page, with their codename.") if sent else None,
+        notice=_("Sent. The participant reads it on their status page, with their secret code.") if sent else None,
     )
 
 
