@@ -13,6 +13,7 @@ from flask_babel import format_date, get_locale, gettext, ngettext
 from markupsafe import Markup, escape
 
 from app.events.definition import Event, Field, Retention
+from app.web.isolation import isolated
 
 # A full stop doubled where a date that ends in one (Russian "2027 г.") closes a sentence; an ellipsis is left alone.
 _DOUBLED_STOP = re.compile(r"(?<!\.)\.\.(?!\.)")
@@ -53,13 +54,13 @@ def retention_text(event: Event, field: Field) -> str:
 
 
 def isolated_list(texts: Iterable[str]) -> Markup:
-    """The texts as one list in the page's language ("a, b and c"), each isolated in <bdi> so that an organiser's
-    text in another direction never reorders the words around it."""
+    """The texts as one list in the page's language ("a, b and c"), each isolated where it may be in another
+    direction, so that it never reorders the words around it."""
     texts = list(texts)
     tokens = [f"\x00{position}\x00" for position in range(len(texts))]
     joined = str(escape(format_list(tokens, locale=get_locale() or "en")))
     for token, text in zip(tokens, texts, strict=True):
-        joined = joined.replace(token, f"<bdi>{escape(text)}</bdi>")
+        joined = joined.replace(token, isolated(text))
     return Markup(joined)  # noqa: S704 - every part is escaped above
 
 
