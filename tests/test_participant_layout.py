@@ -1,0 +1,71 @@
+"""The form says once per compartment who reads its answers and until when; dates never double a full stop; the
+start page's way in is a big button; the language list names each language in itself, isolated, in one order."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask_babel import force_locale, gettext
+
+from app.web.i18n import LANGUAGES, RIGHT_TO_LEFT
+from tests.helpers import every_participant_page, page_text
+
+_FIELDSET = re.compile(
+    r'<fieldset aria-describedby="note-(\w+)"><legend>(.*?)</legend>\s*<p class="hint" id="note-\1">(.*?)</p>', re.S
+)
+
+
+def _parts(html: str) -> dict[str, tuple[str, str]]:
+    return {name: (legend, note) for name, legend, note in _FIELDSET.findall(html)}
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_each_compartment_says_once_who_reads_its_answers_and_when_each_is_destroyed(app, client, language):
+    html = page_text(client.get(f"/register?lang={language}"))
+    parts = _parts(html)
+    assert list(parts) == ["identity", "contact", "needs", "safety"], parts
+    assert html.count('class="hint" id="note-') == 4, "one note per compartment, none under each field"
+    with app.test_request_context(), force_locale(language):
+        only = gettext("Only %(readers)s can read these answers.")
+    for name, (legend, note) in parts.items():
+        assert note.startswith(only.split("%(readers)s")[0]), f"{name}: {note}"
+    # Identity keeps the badge name for less time than the rest: its note names both days, and which answers go when.
+    identity = parts["identity"][1]
+    assert identity.count("2027") == 2, identity
+    assert "Name on your badge" not in identity or language == "en"
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_no_page_doubles_a_full_stop_after_a_date(app, client, language):
+    for name, (response, _msgid) in every_participant_page(app, client, language).items():
+        text = re.sub(r"<[^>]+>", "", page_text(response))
+        doubled = re.findall(r".{0,30}(?<!\.)\.\.(?!\.)", text)
+        assert not doubled, f"{name} in {language}: {doubled}"
+
+
+def test_russian_dates_end_in_one_full_stop(client):
+    html = page_text(client.get("/register?lang=ru"))
+    assert re.search(r"2027\sг\.", html), "Babel's Russian date ends in 'г.' (after a no-break space)"
+    assert not re.search(r"2027\sг\.\.", html)
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_the_start_page_leads_to_the_form_through_a_big_button(app, client, language):
+    html = page_text(client.get(f"/?lang={language}"))
+    with app.test_request_context(), force_locale(language):
+        register = gettext("Register")
+    assert f'<a class="button" href="/register?lang={language}">{register}</a>' in html
+    style = re.search(r"<style>(.*?)</style>", html, re.S).group(1)
+    assert re.search(r"a\.button\{display:block", style), "the button spans the width of a phone"
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_the_language_list_names_each_language_in_itself_isolated_and_in_one_order(app, client, language):
+    for name, (response, _msgid) in every_participant_page(app, client, language).items():
+        nav = re.search(r"<nav [^>]*>(.*?)</nav>", page_text(response), re.S)
+        assert nav, name
+        links = re.findall(r'<a href="[^"]*" lang="(\w+)" dir="(\w+)"[^>]*>([^<]+)</a>', nav.group(1))
+        assert [code for code, _dir, _name in links] == list(LANGUAGES), f"{name} in {language}"
+        for code, direction, own_name in links:
+            assert own_name == LANGUAGES[code] and direction == ("rtl" if code in RIGHT_TO_LEFT else "ltr"), name
