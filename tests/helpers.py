@@ -89,6 +89,7 @@ def wire_bytes(response) -> tuple[int, int]:
     """(body, headers) of a response as waitress puts it on the wire; the page budget counts their sum."""
     return len(response.get_data()), header_bytes(response)
 
+
 PAGE_BUDGET_BYTES = 12 * 1024
 
 FOLLOW_UP = {

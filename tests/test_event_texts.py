@@ -58,12 +58,10 @@ def _english_texts() -> dict[str, dict[str, str | None]]:
 @pytest.mark.parametrize("language", [code for code in LANGUAGES if code != "en"])
 def test_no_participant_page_shows_an_english_text_of_the_demo(app, client, language):
     # A text that is the same word in both languages ("Halal", "Visa") is not English left behind.
-    texts = {english: by_language for english, by_language in _english_texts().items() if by_language[language] != english}
+    texts = {
+        english: by_language for english, by_language in _english_texts().items() if by_language[language] != english
+    }
     for name, (response, _msgid) in every_participant_page(app, client, language).items():
         shown = html.unescape(re.sub(r"<[^>]+>", "", page_text(response)))
-        left = [
-            english
-            for english in texts
-            if re.search(rf"(?<!\w){re.escape(english)}(?!\w)", shown)
-        ]
+        left = [english for english in texts if re.search(rf"(?<!\w){re.escape(english)}(?!\w)", shown)]
         assert not left, f"{name} in {language} shows English: {left}"

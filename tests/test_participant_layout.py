@@ -9,6 +9,7 @@ import pytest
 from flask_babel import force_locale, gettext
 
 from app.web.i18n import LANGUAGES, RIGHT_TO_LEFT
+from app.web.state import state_of
 from tests.helpers import every_participant_page, page_text
 
 _FIELDSET = re.compile(
@@ -28,7 +29,9 @@ def test_each_compartment_says_once_who_reads_its_answers_and_when_each_is_destr
     assert html.count('class="hint" id="note-') == 4, "one note per compartment, none under each field"
     with app.test_request_context(), force_locale(language):
         only = gettext("Only %(readers)s can read these answers.")
+    event = state_of(app).instance.event
     for name, (legend, note) in parts.items():
+        assert legend == event.compartment(name).label(language), f"{name}: the legend is the compartment's label"
         assert note.startswith(only.split("%(readers)s")[0]), f"{name}: {note}"
     # Identity keeps the badge name for less time than the rest: its note names both days, and which answers go when.
     identity = parts["identity"][1]

@@ -24,7 +24,7 @@ def isolated(text: str) -> Markup:
     and the page saves the bytes."""
     instance = state.state().instance
     if instance is not None and _event_speaks(instance.event, current_language()):
-        return Markup(escape(text))
+        return escape(text)
     return Markup(f"<bdi>{escape(text)}</bdi>")  # noqa: S704 - escaped
 
 

@@ -89,7 +89,7 @@ def _kept(event: Event, fields: tuple[Field, ...], language: str) -> Markup:
     for field in fields:
         groups.setdefault(field.retention, []).append(field)
     if len(groups) == 1:
-        return Markup(escape(retention_text(event, fields[0])))
+        return escape(retention_text(event, fields[0]))
     ordered = sorted(groups.items(), key=lambda group: event.destroyed_on(group[1][0]))
     return Markup(" ").join(
         _group_text(event, retention, isolated_list(field.label(language) for field in group))
