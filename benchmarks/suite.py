@@ -172,7 +172,7 @@ def page_sizes() -> Iterator[Row]:
         body, headers = sizes[largest]
         yield Row(
             "page_sizes",
-            f"largest participant page in {language} (body {body} + headers {headers} B): {largest}",
+            f"largest participant page in {language}: {largest} (body {body} B + headers {headers} B)",
             on_wire[largest],
             "B",
             module.PAGE_BUDGET_BYTES,

@@ -89,7 +89,7 @@ def test_wrong_codenames_all_get_the_same_single_message(client, typed):
     response = _status(client, typed(codename))
     assert response.status_code == 400
     html = response.get_data(as_text=True)
-    assert UNKNOWN in html or "Please type your codename." in html or "under" in html
+    assert UNKNOWN in html or "Please type your codename." in html or "at most 300 characters." in html
     assert CANARY not in html and "Traceback" not in html
 
 
