@@ -35,7 +35,8 @@ class CompartmentNote:
     readers: str
     fields: tuple[Field, ...]
     labels: tuple[str, ...]  # the fields' labels in the page's language
-    kept: Markup  # when its answers are destroyed: one sentence, or one per group of fields kept alike
+    kept: Markup  # when its answers are destroyed, as the notice's table says it: "Destroyed on …"
+    note: Markup  # the same as the form's note says it after "Only … can read these answers."
     after_approval: bool  # every one of its questions is asked only once a registration is accepted
 
 
@@ -84,12 +85,26 @@ def _group_text(event: Event, retention: Retention, fields: Markup) -> Markup:
     return _with_fields(text, fields)
 
 
-def _kept(event: Event, fields: tuple[Field, ...], language: str) -> Markup:
+def _they_are_destroyed(event: Event, field: Field) -> str:
+    """When every answer of a compartment is destroyed, as a sentence about "these answers"."""
+    if field.retention.after == "event":
+        return gettext("They are destroyed on %(date)s.", date=format_date(event.destroyed_on(field), "medium"))
+    return ngettext(
+        "They are destroyed %(num)d day after you are accepted, and by %(date)s at the latest.",
+        "They are destroyed %(num)d days after you are accepted, and by %(date)s at the latest.",
+        field.retention.days,
+        date=format_date(event.latest_destruction(), "medium"),
+    )
+
+
+def _kept(event: Event, fields: tuple[Field, ...], language: str, sentence: bool = False) -> Markup:
+    """When these fields are destroyed: one group alike (in the notice's words, or as a sentence for the form's
+    note), or each group naming its fields."""
     groups: dict[Retention, list[Field]] = {}
     for field in fields:
         groups.setdefault(field.retention, []).append(field)
     if len(groups) == 1:
-        return escape(retention_text(event, fields[0]))
+        return escape(one_stop(_they_are_destroyed(event, fields[0]) if sentence else retention_text(event, fields[0])))
     ordered = sorted(groups.items(), key=lambda group: event.destroyed_on(group[1][0]))
     return Markup(" ").join(
         _group_text(event, retention, isolated_list(field.label(language) for field in group))
@@ -115,6 +130,7 @@ def compartment_notes(event: Event, language: str, fields: Iterable[Field]) -> l
                 fields=tuple(members),
                 labels=tuple(field.label(language) for field in members),
                 kept=_kept(event, tuple(members), language),
+                note=_kept(event, tuple(members), language, sentence=True),
                 after_approval=all(field.after_approval for field in members),
             )
         )
