@@ -72,3 +72,25 @@ def test_the_language_list_names_each_language_in_itself_isolated_and_in_one_ord
         assert [code for code, _dir, _name in links] == list(LANGUAGES), f"{name} in {language}"
         for code, direction, own_name in links:
             assert own_name == LANGUAGES[code] and direction == ("rtl" if code in RIGHT_TO_LEFT else "ltr"), name
+
+
+def test_english_texts_standing_in_on_an_arabic_page_are_isolated(tmp_path):
+    """An event without Arabic texts: each English text the Arabic start page shows is set apart in <bdi>, so that
+    "purpose؛ readers" cannot run together into garbled lines; the demo, which has them all, needs none."""
+    from app.events.definition import demo_event_source
+    from app.instance.setup import create_instance
+    from app.web.application import create_app
+
+    source = re.sub(r'^\w+\.ar = .*\n|, ar = "[^"]*"', "", demo_event_source(), flags=re.M)
+    create_instance(tmp_path / "instance", source)
+    client = create_app({"INSTANCE_DIR": tmp_path / "instance", "TESTING": True}).test_client()
+    html = page_text(client.get("/?lang=ar"))
+    assert "<bdi>to know who is coming and print your badge</bdi>؛ <bdi>the registration team</bdi>" in html
+    assert "<bdi>Stockholm, Sweden</bdi>" in html
+    form = page_text(client.get("/register?lang=ar"))
+    assert "<legend><bdi>Identity</bdi></legend>" in form and "<bdi>Vegan</bdi>" in form
+
+
+def test_the_translated_demo_needs_no_isolation_on_its_arabic_pages(client):
+    html = page_text(client.get("/?lang=ar"))
+    assert "<bdi>" not in html.split("<main>")[1], "every text is Arabic: nothing to set apart, and no bytes spent"

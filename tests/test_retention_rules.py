@@ -88,4 +88,4 @@ def test_the_privacy_notice_is_generated_from_the_rules(tmp_path, days, shown):
     assert "destroyed 7 days after that decision" in index
     register = client.get("/register").get_data(as_text=True)
     note_start = register.index('id="note-contact"')  # the one note over the contact compartment's questions
-    assert f"Destroyed on {shown}." in register[note_start : register.index("</p>", note_start)]
+    assert f"They are destroyed on {shown}." in register[note_start : register.index("</p>", note_start)]
