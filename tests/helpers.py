@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import datetime
 import re
+import time
+from types import SimpleNamespace
+
+import waitress.task
 
 from app.common.actor import Actor
 from app.common.clock import Clock
 from app.registrations import messages
 from app.registrations.lifecycle import decide
+from app.serving.server import WAITRESS_SETTINGS
 from app.web.state import state_of
 
 _HIDDEN = re.compile(r'<input[^>]*\bname="(csrf_token|submission)"[^>]*\bvalue="([^"]*)"')
@@ -66,6 +71,24 @@ class SetClock(Clock):
 
 
 # Participant pages, for the page tests and the page-size benchmark alike.
+
+
+def header_bytes(response) -> int:
+    """Bytes of the status line and headers waitress sends before this response's body: built by waitress's own
+    code, with the settings the server runs with (no Server header), adding the Date it adds."""
+    channel = SimpleNamespace(server=SimpleNamespace(adj=SimpleNamespace(ident=WAITRESS_SETTINGS["ident"])))
+    task = waitress.task.Task(channel, SimpleNamespace(version="1.1", headers={}))
+    task.status = response.status
+    task.response_headers = response.headers.to_wsgi_list()
+    task.content_length = len(response.get_data())
+    task.wrote_header, task.close_on_finish, task.start_time = False, False, time.time()
+    return len(task.build_response_header())
+
+
+def wire_bytes(response) -> tuple[int, int]:
+    """(body, headers) of a response as waitress puts it on the wire; the page budget counts their sum."""
+    return len(response.get_data()), header_bytes(response)
+
 
 PAGE_BUDGET_BYTES = 12 * 1024
 

@@ -61,7 +61,7 @@ def test_messages_reach_the_participant_newest_first_and_are_new_once(app, clien
     assert _send(staff, registration_id, canned="passport_expiry").status_code == 303
     tokens = hidden_fields(client.get("/status?lang=es").get_data(as_text=True))
     spanish = page_text(client.post("/status?lang=es", data={**tokens, "codename": codename}))
-    assert "Necesitamos la fecha de caducidad" in spanish, "a canned message in the language of the page"
+    assert "Necesitamos la fecha de vencimiento" in spanish, "a canned message in the language of the page"
     assert spanish.count('class="new"') == 1
 
 

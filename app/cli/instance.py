@@ -1,4 +1,4 @@
-"""`gatehouse demo`, `init` and `serve`: set up an instance, and serve it."""
+"""`gatehouse demo`, `init` and `serve`: set up an instance, and serve it; `check-event`: check an event file first."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ import click
 
 from app.cli.options import host_option, instance_option, port_option
 from app.cli.tor import onion_hostname_file_option
-from app.events.definition import EventDefinitionError, demo_event_source
+from app.events.completeness import missing_texts
+from app.events.definition import EventDefinitionError, demo_event_source, load_event
 from app.instance import folder, setup
+from app.web.languages import LANGUAGES
 
 
 def _print_recovery_words(words: list[str]) -> None:
@@ -82,3 +84,21 @@ def serve(
     """Serve an instance that has been set up."""
     folder.open_instance(instance_dir)  # InstanceMissing, with its one sentence, before the process restarts
     _serve(instance_dir, host, port, onion_hostname_file, backup_folder)
+
+
+@click.command("check-event")
+@click.argument("event_file", type=click.File("r", encoding="utf-8"))
+def check_event(event_file: TextIO) -> None:
+    """Check an event TOML file: its rules, and every text a participant reads, in each language offered.
+
+    Names each text missing in a language (a participant would read it in English there) and exits 1.
+    """
+    event = load_event(event_file.read())  # EventDefinitionError names the part at fault
+    missing = missing_texts(event, LANGUAGES)
+    if not missing:
+        click.echo(f"{event.id}: valid, and every text is given in {', '.join(LANGUAGES)}.")
+        return
+    click.echo(f"{event.id}: valid, but {len(missing)} texts are missing in a language offered (text: language):")
+    for line in missing:
+        click.echo(f"    {line}")
+    raise click.exceptions.Exit(1)

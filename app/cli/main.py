@@ -15,7 +15,7 @@ from app.cli.audit import audit_group
 from app.cli.backups import backup_command, restore_command
 from app.cli.bundles import bundle_group
 from app.cli.deployment import doctor, systemd_unit
-from app.cli.instance import demo, init, serve
+from app.cli.instance import check_event, demo, init, serve
 from app.cli.invitations import invite_group
 from app.cli.kits import kit_group
 from app.cli.letters import letters_group
@@ -53,6 +53,7 @@ def cli() -> None:
 for _command in (
     demo,
     init,
+    check_event,
     serve,
     tor_config,
     systemd_unit,

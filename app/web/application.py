@@ -15,7 +15,7 @@ from app.instance import folder
 from app.registrations.register import RESHOW_SECONDS, FollowUpTokens, RecentReceipts
 from app.staff import login_limits
 from app.staff.sessions import DEFAULT_IDLE_SECONDS, DEFAULT_LIFETIME_SECONDS, SessionStore
-from app.web import cookies, errors, headers, i18n, onion, privacy, state
+from app.web import cookies, errors, headers, i18n, isolation, onion, privacy, state
 from app.web.forms import input_attributes
 from app.web.request import GatehouseRequest
 
@@ -109,6 +109,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     headers.init_app(app)
     i18n.init_app(app)
     privacy.init_app(app)
+    isolation.init_app(app)
     errors.init_app(app)
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
     app.jinja_env.globals["input_attributes"] = input_attributes

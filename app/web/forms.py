@@ -155,6 +155,8 @@ def input_attributes(field: Field, rule: EventField) -> dict[str, object]:
     attributes: dict[str, object] = {"required": rule.required}
     if rule.type in ("text", "textarea", "email"):
         attributes["maxlength"] = rule.max_length
+    if rule.type in ("text", "email", "date") and not field.data:
+        attributes["value"] = False  # an empty value="" is the default: leave it out, the page is smaller
     described_by = [f"{field.id}-hint"] if field.description else []
     if field.errors:
         attributes["aria-invalid"] = "true"

@@ -64,9 +64,10 @@ def _this_page_again() -> str | None:
     return parent
 
 
-def language_links() -> list[tuple[str, str, str]]:
-    """(code, own name, address) of each language: this same page, with the rest of its query, where it can be
-    fetched again; else the start page (a participant's) or the login page (staff's)."""
+def language_links() -> list[tuple[str, str, str, str]]:
+    """(code, own name, direction, address) of each language, always in the order of LANGUAGES: this same page,
+    with the rest of its query, where it can be fetched again; else the start page (a participant's) or the login
+    page (staff's). The direction isolates each name, so that "العربية" and "فارسی" side by side never swap places."""
     again = _this_page_again()
     links = []
     for code, name in LANGUAGES.items():
@@ -75,7 +76,7 @@ def language_links() -> list[tuple[str, str, str]]:
         else:
             query = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
             address = ("" if again == request.path else again) + "?" + urlencode([*query, ("lang", code)])
-        links.append((code, name, address))
+        links.append((code, name, "rtl" if code in RIGHT_TO_LEFT else "ltr", address))
     return links
 
 
