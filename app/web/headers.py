@@ -16,8 +16,15 @@ from app.web.state import state
 
 # The pages' only styles, inlined so that a page loads in one request, and allowed by their hashes. Staff and
 # auditor pages add their own after the shared one, so that no participant page carries their weight.
-INLINE_STYLE = Markup(resources.files("app.web").joinpath("style.css").read_text("utf-8").strip())  # noqa: S704 - our file
-STAFF_STYLE = Markup(resources.files("app.web").joinpath("staff.css").read_text("utf-8").strip())  # noqa: S704 - our file
+
+
+def _style(name: str) -> Markup:
+    """Our stylesheet, inlined: one rule a line in the file, one line on the wire (a participant page has 12 KB)."""
+    return Markup(resources.files("app.web").joinpath(name).read_text("utf-8").replace("\n", ""))  # noqa: S704
+
+
+INLINE_STYLE = _style("style.css")
+STAFF_STYLE = _style("staff.css")
 
 
 def _hash(style: str) -> str:
