@@ -6,6 +6,7 @@ from flask import Blueprint, render_template
 from flask_babel import gettext as _
 
 import crypto
+from app.checkin import passes
 from app.registrations import messages
 from app.registrations.invitations import InvitationRefused
 from app.registrations.lifecycle import (
@@ -28,6 +29,7 @@ from app.web.forms import (
     validate_registration,
 )
 from app.web.i18n import current_language
+from app.web.qr import qr_svg
 
 bp = Blueprint("participant", __name__)
 
@@ -117,10 +119,15 @@ def _status_page(
         answer_form.record.data = state.state().answer_tokens.issue(found.registration_id)
     else:
         answer_form = None
+    pass_code = None
+    if found is not None and found.status == "approved":
+        pass_code = passes.pass_code(state.connection(), event, found.registration_id)
     return render_template(
         "status.html",
         form=form,
         found=found,
+        pass_code=pass_code,
+        pass_qr=qr_svg(pass_code.replace("-", ""), _("Your pass as a QR code")) if pass_code else None,
         message=message,
         notice=notice,
         withdraw_form=withdraw_form or WithdrawForm(),

@@ -1,0 +1,58 @@
+-- Check-in at the venue (app.checkin): passes, arrivals, and what a desk on a field kit was last told.
+
+-- On the central instance: every pass issued. The pass itself names nobody; this row links it to its
+-- registration so that staff see arrivals by pseudonym. A withdrawal deletes the registration and leaves the
+-- pass here, unlinked, so that it stays revoked.
+CREATE TABLE passes (
+    pass_id         BLOB PRIMARY KEY,     -- 8 random bytes, the id the pass carries
+    event_id        TEXT NOT NULL REFERENCES events(id),
+    registration_id TEXT REFERENCES registrations(id) ON DELETE SET NULL,
+    pass            BLOB NOT NULL,        -- the 80 signed bytes (crypto.passes), the same on every visit
+    issued_day      TEXT NOT NULL,
+    revoked_day     TEXT                  -- re-issued: this pass is refused from then on
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX passes_current ON passes (registration_id) WHERE revoked_day IS NULL;
+
+-- At every desk, and on central for every desk whose arrivals were merged: the first use of a pass at a desk.
+-- The hour, not the minute: enough for a volunteer to recognise a second use, no exact time of a person.
+CREATE TABLE arrivals (
+    pass_id BLOB NOT NULL,
+    desk    TEXT NOT NULL,
+    day     TEXT NOT NULL,
+    hour    INTEGER NOT NULL CHECK (hour BETWEEN 0 AND 23),
+    PRIMARY KEY (pass_id, desk)
+) WITHOUT ROWID;
+
+-- On a field kit serving as a desk: the pass list of central's last checkin-list bundle (one row), and its
+-- passes: valid ones with their pseudonym, revoked ones without. Never a name, never the private pass key.
+CREATE TABLE desk_list (
+    id              INTEGER PRIMARY KEY CHECK (id = 1),
+    pass_public_key BLOB NOT NULL,
+    sequence        INTEGER NOT NULL,     -- central's count of lists made: an older list never replaces a newer
+    made_day        TEXT NOT NULL
+);
+CREATE TABLE desk_passes (
+    pass_id   BLOB PRIMARY KEY,
+    pseudonym TEXT,                       -- NULL: revoked
+    revoked   INTEGER NOT NULL CHECK (revoked IN (0, 1))
+) WITHOUT ROWID;
+
+-- On the central instance: how many pass lists were made, so that each carries a larger sequence number.
+CREATE TABLE pass_lists (
+    id       INTEGER PRIMARY KEY CHECK (id = 1),
+    sequence INTEGER NOT NULL
+);
+
+-- The kit's bundle key (derived from its passphrase): pass lists are encrypted to it. NULL for kits made before.
+ALTER TABLE kits ADD COLUMN bundle_public_key BLOB;
+
+CREATE TRIGGER passes_delete_marks_scrub AFTER DELETE ON passes BEGIN INSERT OR IGNORE INTO scrub_pending (id) VALUES (1); END;
+CREATE TRIGGER passes_update_marks_scrub AFTER UPDATE ON passes BEGIN INSERT OR IGNORE INTO scrub_pending (id) VALUES (1); END;
+CREATE TRIGGER arrivals_delete_marks_scrub AFTER DELETE ON arrivals BEGIN INSERT OR IGNORE INTO scrub_pending (id) VALUES (1); END;
+CREATE TRIGGER arrivals_update_marks_scrub AFTER UPDATE ON arrivals BEGIN INSERT OR IGNORE INTO scrub_pending (id) VALUES (1); END;
+CREATE TRIGGER desk_list_delete_marks_scrub AFTER DELETE ON desk_list BEGIN INSERT OR IGNORE INTO scrub_pending (id) VALUES (1); END;
+CREATE TRIGGER desk_list_update_marks_scrub AFTER UPDATE ON desk_list BEGIN INSERT OR IGNORE INTO scrub_pending (id) VALUES (1); END;
+CREATE TRIGGER desk_passes_delete_marks_scrub AFTER DELETE ON desk_passes BEGIN INSERT OR IGNORE INTO scrub_pending (id) VALUES (1); END;
+CREATE TRIGGER desk_passes_update_marks_scrub AFTER UPDATE ON desk_passes BEGIN INSERT OR IGNORE INTO scrub_pending (id) VALUES (1); END;
+CREATE TRIGGER pass_lists_delete_marks_scrub AFTER DELETE ON pass_lists BEGIN INSERT OR IGNORE INTO scrub_pending (id) VALUES (1); END;
+CREATE TRIGGER pass_lists_update_marks_scrub AFTER UPDATE ON pass_lists BEGIN INSERT OR IGNORE INTO scrub_pending (id) VALUES (1); END;
