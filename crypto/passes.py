@@ -129,7 +129,7 @@ def read_code(typed: str) -> bytes:
 
 
 def verify_pass(verify_key: bytes, event_id: str, raw: bytes) -> Pass:
-    """What the pass says, if the event's pass key signed it for this event; else PassNotGenuine or PassForAnotherEvent."""
+    """What the pass says, if the event's pass key signed it for this event; PassNotGenuine or PassForAnotherEvent."""
     if len(raw) != PASS_BYTES or raw[0] != VERSION:
         raise PassNotGenuine()
     head, signature = raw[:_SIGNED_BYTES], raw[_SIGNED_BYTES:]

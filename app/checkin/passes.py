@@ -51,8 +51,13 @@ def _secret(connection: Connection) -> bytes:
 def public_key(connection: Connection) -> bytes:
     """The pass key's public half, the only part of it a desk is given."""
     with db.transaction(connection):
-        _secret(connection)
-        return connection.execute("SELECT public_key FROM instance_keys WHERE purpose = 'passes'").fetchone()[0]
+        return public_key_within(connection)
+
+
+def public_key_within(connection: Connection) -> bytes:
+    """The same, inside the caller's transaction (the key is drawn on first use)."""
+    _secret(connection)
+    return connection.execute("SELECT public_key FROM instance_keys WHERE purpose = 'passes'").fetchone()[0]
 
 
 def pass_code(connection: Connection, event: Event, registration_id: str) -> str | None:

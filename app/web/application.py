@@ -60,7 +60,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     or for config["INSTANCE"], an instance already opened (a field kit, opened with its passphrase).
 
     config["CLOCK"] replaces the system clock for every day, session and throttle (tests move it by hand).
-    The LOGIN_* keys set the login limits (see _login_limits).
+    The LOGIN_* keys set the login limits (see _login_limits). config["DESK"], a desk's name, adds the check-in desk.
     An instance that is not set up yet gives an application that answers every page with a clear 503.
     """
     config = dict(config or {})
@@ -132,4 +132,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(review_bp)
     app.register_blueprint(badges_bp)
     app.register_blueprint(letters_bp)
+    if app.config.get("DESK"):  # only in a server started by `gatehouse checkin serve`, never on the public one
+        from app.web.desk import bp as desk_bp
+
+        app.register_blueprint(desk_bp)
     return app

@@ -1,0 +1,151 @@
+"""The check-in desk: a pass typed or scanned, verified offline, its first use at the desk recorded.
+
+A desk runs on a field kit or on the central instance. On a kit it knows the pass public key and the pass list
+of central's last pass-list bundle (app.checkin.lists); on central it reads the passes table itself. Either way
+it holds no private pass key and no name: it shows the pseudonym, or only that the pass is valid.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+
+from app.checkin import passes
+from app.common.errors import GatehouseError
+from app.events.definition import Event, Text
+from app.storage import db
+from app.storage.connection import Connection
+from crypto import passes as pass_crypto
+
+_DESK_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,39}")
+
+
+class DeskError(GatehouseError):
+    """A desk that cannot check passes yet (no pass list, a bad name); the message is fit to show."""
+
+
+class PassRefused(GatehouseError):
+    """A code the desk refuses; nothing is recorded. Each subclass is one sentence for the volunteer."""
+
+
+class CodeMistyped(PassRefused):
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"this is not a pass code ({reason}): check it and type it again")
+        self.reason = reason  # "length", "character" or "check"
+
+
+class NotGenuine(PassRefused):
+    def __init__(self) -> None:
+        super().__init__("this pass is not genuine: it was not made by the organisers of this event")
+
+
+class ForAnotherEvent(PassRefused):
+    def __init__(self, event_name: Text) -> None:
+        super().__init__(f"this pass is for another event, not {event_name('en')}")
+        self.event_name = event_name
+
+
+class Revoked(PassRefused):
+    def __init__(self) -> None:
+        super().__init__("this pass was revoked: it was replaced, withdrawn or is no longer approved")
+
+
+class OutOfDate(PassRefused):
+    def __init__(self, first_day: datetime.date, last_day: datetime.date) -> None:
+        super().__init__(f"this pass is valid from {first_day} to {last_day}, not today")
+        self.first_day, self.last_day = first_day, last_day
+
+
+@dataclass(frozen=True)
+class Arrival:
+    day: str
+    hour: int
+    desk: str
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A genuine, standing pass: admitted now, or already used (then ``earlier`` says when and where)."""
+
+    pseudonym: str | None  # None: issued after this desk's pass list
+    earlier: Arrival | None
+
+
+@dataclass(frozen=True)
+class ListAge:
+    """How current the desk's knowledge of revocations is: live on central, a day on a kit."""
+
+    live: bool
+    made_day: datetime.date | None = None
+
+    def days_old(self, today: datetime.date) -> int:
+        return (today - self.made_day).days if self.made_day else 0
+
+
+def normalise_desk_name(typed: str) -> str:
+    name = typed.strip().lower()
+    if not _DESK_NAME.fullmatch(name):
+        raise DeskError("a desk name is 2 to 40 lowercase letters, digits, dots, hyphens or underscores")
+    return name
+
+
+def is_kit_desk(connection: Connection) -> bool:
+    return connection.execute("SELECT 1 FROM kit_identity").fetchone() is not None
+
+
+def list_age(connection: Connection) -> ListAge | None:
+    """Live on central; on a kit the day of its pass list, or None when it has none yet."""
+    if not is_kit_desk(connection):
+        return ListAge(live=True)
+    row = connection.execute("SELECT made_day FROM desk_list").fetchone()
+    return ListAge(live=False, made_day=datetime.date.fromisoformat(row[0])) if row else None
+
+
+def check_in(connection: Connection, event: Event, desk: str, typed: str) -> Checked:
+    """Verify the pass offline and record its first use at this desk; a PassRefused, and nothing recorded, if not."""
+    with db.transaction(connection):
+        verify_key, state_of = _source(connection, event)
+        try:
+            found = pass_crypto.verify_pass(verify_key, event.id, pass_crypto.read_code(typed))
+        except pass_crypto.PassMistyped as mistyped:
+            raise CodeMistyped(str(mistyped)) from None
+        except pass_crypto.PassForAnotherEvent:
+            raise ForAnotherEvent(event.name) from None
+        except pass_crypto.PassNotGenuine:
+            raise NotGenuine() from None
+        standing = state_of(found.pass_id)
+        if standing is not None and standing.revoked:
+            raise Revoked()
+        now = connection.clock.now()
+        if not found.valid_on(now.date()):
+            raise OutOfDate(found.first_day, found.last_day)
+        pseudonym = standing.pseudonym if standing else None
+        earlier = connection.execute(
+            "SELECT day, hour, desk FROM arrivals WHERE pass_id = ? ORDER BY day, hour, desk LIMIT 1",
+            (found.pass_id,),
+        ).fetchone()
+        if earlier is not None:
+            return Checked(pseudonym, Arrival(*earlier))
+        connection.execute(
+            "INSERT INTO arrivals (pass_id, desk, day, hour) VALUES (?, ?, ?, ?)",
+            (found.pass_id, desk, now.date().isoformat(), now.hour),
+        )
+    return Checked(pseudonym, None)
+
+
+def _source(connection: Connection, event: Event):
+    """The pass public key and what this desk knows of a pass id's standing."""
+    if not is_kit_desk(connection):
+        return passes.public_key_within(connection), lambda pass_id: passes.state_of(connection, event, pass_id)
+    row = connection.execute("SELECT pass_public_key FROM desk_list").fetchone()
+    if row is None:
+        raise DeskError("this desk has no pass list yet: load one from the central instance first")
+
+    def state_of(pass_id: bytes) -> passes.PassState | None:
+        found = connection.execute(
+            "SELECT revoked, pseudonym FROM desk_passes WHERE pass_id = ?", (pass_id,)
+        ).fetchone()
+        return passes.PassState(bool(found[0]), found[1]) if found else None
+
+    return row[0], state_of

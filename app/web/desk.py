@@ -1,0 +1,62 @@
+"""The check-in desk page: a volunteer types or scans a pass; only in a server started by `gatehouse checkin serve`."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template
+from flask_babel import gettext as _
+
+from app.checkin import desk as checking
+from app.web import state
+from app.web.forms import DeskForm
+from app.web.i18n import current_language
+
+bp = Blueprint("desk", __name__)
+Page = tuple[str, int]
+
+
+@bp.route("/desk", methods=["GET", "POST"])
+def desk_page() -> Page:
+    """GET: the form. POST: the pass checked and, the first time, its arrival recorded; a refusal records nothing."""
+    form = DeskForm()
+    if not form.is_submitted():
+        return _page(DeskForm(formdata=None)), 200
+    if not form.validate():
+        return _page(form), 400
+    event = state.instance().event
+    try:
+        checked = checking.check_in(state.connection(), event, current_app.config["DESK"], form.code.data or "")
+    except checking.PassRefused as refused:
+        return _page(DeskForm(formdata=None), refusal=_refusal(refused)), 400
+    except checking.DeskError:
+        return _page(
+            DeskForm(formdata=None),
+            refusal=_("This desk has no pass list yet: load one from the central instance first."),
+        ), 400
+    return _page(DeskForm(formdata=None), checked=checked), 200
+
+
+def _refusal(refused: checking.PassRefused) -> str:
+    if isinstance(refused, checking.CodeMistyped):
+        return _("This is not a pass code: a character is missing, extra or mistyped. Check it and type it again.")
+    if isinstance(refused, checking.ForAnotherEvent):
+        return _("This pass is for another event, not %(event)s.", event=refused.event_name(current_language()))
+    if isinstance(refused, checking.Revoked):
+        return _("This pass was revoked: it was replaced, withdrawn or is no longer approved. Do not let it in.")
+    if isinstance(refused, checking.OutOfDate):
+        return _(
+            "This pass is valid from %(first)s to %(last)s, not today.", first=refused.first_day, last=refused.last_day
+        )
+    return _("This pass is not genuine: it was not made by the organisers of this event. Do not let it in.")
+
+
+def _page(form: DeskForm, refusal: str | None = None, checked: checking.Checked | None = None) -> str:
+    connection = state.connection()
+    return render_template(
+        "desk.html",
+        form=form,
+        refusal=refusal,
+        checked=checked,
+        desk=current_app.config["DESK"],
+        age=checking.list_age(connection),
+        today=connection.clock.date(),
+    )
