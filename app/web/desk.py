@@ -36,8 +36,12 @@ def desk_page() -> Page:
 
 
 def _refusal(refused: checking.PassRefused) -> str:
+    if isinstance(refused, checking.CodeMistyped) and refused.reason == "length":
+        return _("This is not a pass code: it has too few or too many characters, so check it and type it again.")
+    if isinstance(refused, checking.CodeMistyped) and refused.reason == "character":
+        return _("This is not a pass code: it holds a character no pass code has, so check it and type it again.")
     if isinstance(refused, checking.CodeMistyped):
-        return _("This is not a pass code: a character is missing, extra or mistyped. Check it and type it again.")
+        return _("This is not a pass code: a character is mistyped, so check it and type it again.")
     if isinstance(refused, checking.ForAnotherEvent):
         return _("This pass is for another event, not %(event)s.", event=refused.event_name(current_language()))
     if isinstance(refused, checking.Revoked):

@@ -1,0 +1,50 @@
+"""Check-in for the tests: approved registrations with passes, desks on central and on a kit, at the venue's hour."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import re
+from pathlib import Path
+
+from app.checkin import passes
+from app.instance.folder import Instance, open_instance
+from app.registrations.lifecycle import decide
+from app.web.application import create_app
+from tests.helpers import SetClock, hidden_fields
+from tests.retention_helpers import register_one
+
+# The demo event runs from 2027-05-04 to 2027-05-07.
+AT_THE_DOOR = datetime.datetime(2027, 5, 4, 9, 30, tzinfo=datetime.UTC)
+
+
+def approved_with_passes(instance: Instance, count: int, **answers: str) -> dict[str, str]:
+    """``count`` approved registrations, each with its pass issued: pseudonym -> pass code."""
+    codes = {}
+    with instance.connection() as connection:
+        for _ in range(count):
+            registration_id = register_one(connection, instance, **answers)
+            pseudonym = decide(connection, instance.event.id, registration_id, "approved", "ana")
+            codes[pseudonym] = passes.pass_code(connection, instance.event, registration_id)
+    return codes
+
+
+def desk_app(instance: Instance, desk: str, clock: SetClock | None = None):
+    """The desk as `gatehouse checkin serve --desk DESK` builds it, its clock at the door of the venue."""
+    clock = clock or SetClock(AT_THE_DOOR)
+    return create_app({"INSTANCE": dataclasses.replace(instance, clock=clock), "DESK": desk, "TESTING": True})
+
+
+def central_at_the_door(path: Path) -> Instance:
+    return open_instance(path, SetClock(AT_THE_DOOR))
+
+
+def scan(client, code: str, lang: str = "en"):
+    """Type or scan a code at the desk: GET the form for its token, POST the code."""
+    token = hidden_fields(client.get(f"/desk?lang={lang}").get_data(as_text=True))["csrf_token"]
+    return client.post(f"/desk?lang={lang}", data={"csrf_token": token, "code": code})
+
+
+def said(response, element_id: str) -> str | None:
+    found = re.search(rf'id="{element_id}"[^>]*>([^<]+)<', response.get_data(as_text=True))
+    return found.group(1) if found else None
