@@ -18,6 +18,7 @@ from app.audit import log as audit
 from app.common.errors import GatehouseError
 from app.events.definition import Event
 from app.kits.instance import identity
+from app.registrations import listing
 from app.storage import db
 from app.storage.connection import Connection
 from crypto import passes as pass_crypto
@@ -117,7 +118,7 @@ class ArrivalCounts:
 
     arrived: int
     expected: int
-    capacity: int | None
+    registrations: listing.Counts  # for the capacity line, as the registrations page words it
     not_arrived: list[str]  # pseudonyms
     double_use: list[tuple[str, list[str]]]  # pseudonym (or "(withdrawn)") and the desks
 
@@ -141,7 +142,7 @@ def counts(connection: Connection, event: Event) -> ArrivalCounts:
     return ArrivalCounts(
         arrived=sum(1 for _pseudonym, came in approved if came),
         expected=len(approved),
-        capacity=event.capacity,
+        registrations=listing.counts(connection, event.id, event.capacity),
         not_arrived=[pseudonym for pseudonym, came in approved if not came],
         double_use=list(doubles.values()),
     )

@@ -115,6 +115,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.context_processor(_event_context)
     app.before_request(_require_instance)
 
+    from app.web.arrivals import bp as arrivals_bp
     from app.web.auditor import bp as auditor_bp
     from app.web.badges import bp as badges_bp
     from app.web.counts import bp as counts_bp
@@ -132,6 +133,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(review_bp)
     app.register_blueprint(badges_bp)
     app.register_blueprint(letters_bp)
+    app.register_blueprint(arrivals_bp)
     if app.config.get("DESK"):  # only in a server started by `gatehouse checkin serve`, never on the public one
         from app.web.desk import bp as desk_bp
 
