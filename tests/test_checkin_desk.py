@@ -7,6 +7,8 @@ import datetime
 import pytest
 
 from app.checkin import passes
+from app.registrations import records
+from app.storage import db
 from crypto import passes as pass_crypto
 from tests.checkin_fixtures import approved_with_passes, central_at_the_door, desk_app, said, scan
 from tests.helpers import SetClock
@@ -101,3 +103,15 @@ def test_a_pass_is_refused_outside_the_days_it_is_valid(central):
 
 def test_the_desk_page_exists_only_in_a_desk_server(app, client):
     assert client.get("/desk").status_code == 404
+
+
+def test_the_pass_of_a_withdrawn_registration_is_refused(central):
+    [(pseudonym, code)] = approved_with_passes(central, 1).items()
+    with central.connection() as connection:
+        registration_id = connection.execute(
+            "SELECT id FROM registrations WHERE pseudonym = ?", (pseudonym,)
+        ).fetchone()
+        with db.transaction(connection):
+            records.destroy(connection, registration_id[0])
+    response = scan(desk_app(central, "door-1").test_client(), code)
+    assert said(response, "refused").startswith("This pass was revoked") and arrivals(central) == []

@@ -8,7 +8,15 @@ from app.checkin import passes
 from app.instance.folder import opened
 from app.web.state import state_of
 from crypto import passes as pass_crypto
-from tests.helpers import PAGE_BUDGET_BYTES, approve, hidden_fields, ids_by_pseudonym, valid_answers
+from tests.helpers import (
+    PAGE_BUDGET_BYTES,
+    approve,
+    form_on,
+    hidden_fields,
+    ids_by_pseudonym,
+    page_text,
+    valid_answers,
+)
 
 
 def register(client) -> tuple[str, str]:
@@ -19,10 +27,16 @@ def register(client) -> tuple[str, str]:
 
 
 def status(client, codename: str, lang: str = "en") -> str:
+    """The status page, and once approved the pass page its button leads to."""
     tokens = hidden_fields(client.get(f"/status?lang={lang}").get_data(as_text=True))
     response = client.post(f"/status?lang={lang}", data={"csrf_token": tokens["csrf_token"], "codename": codename})
     assert response.status_code == 200
-    return response.get_data(as_text=True)
+    if 'action="/status/pass' not in page_text(response):
+        return page_text(response)
+    action, tokens = form_on(page_text(response), "/status/pass")
+    shown = client.post(action, data=tokens)
+    assert shown.status_code == 200
+    return page_text(shown)
 
 
 def code_on(html: str) -> str | None:
@@ -76,7 +90,19 @@ def test_reissuing_revokes_the_old_pass_and_shows_a_new_one(app, client):
     assert states[old_id].revoked
 
 
-def test_the_status_page_with_a_pass_fits_the_budget_in_every_language(app, client):
+def test_a_pass_page_token_is_good_once(app, client):
+    pseudonym, codename = register(client)
+    approve(app, ids_by_pseudonym(app)[pseudonym])
+    tokens = hidden_fields(client.get("/status").get_data(as_text=True))
+    page = client.post("/status", data={"csrf_token": tokens["csrf_token"], "codename": codename})
+    action, tokens = form_on(page_text(page), "/status/pass")
+    assert client.post(action, data=tokens).status_code == 200
+    again = client.post(action, data=tokens)
+    assert again.status_code == 400 and code_on(page_text(again)) is None
+    assert client.post(action, data={**tokens, "record": "forged"}).status_code == 400
+
+
+def test_the_pass_page_fits_the_budget_in_every_language(app, client):
     pseudonym, codename = register(client)
     approve(app, ids_by_pseudonym(app)[pseudonym])
     for lang in ("en", "es", "fr", "ru", "ar", "fa"):

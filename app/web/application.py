@@ -102,6 +102,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         recent_receipts=RecentReceipts(app.config.get("RESHOW_CODENAME_SECONDS", RESHOW_SECONDS), clock),
         follow_up_tokens=FollowUpTokens(clock=clock),
         answer_tokens=FollowUpTokens(clock=clock),
+        pass_tokens=FollowUpTokens(clock=clock),
         wal_holder=opened.connect(any_thread=True) if opened else None,
     )
     state.install(app, web_state)

@@ -189,6 +189,12 @@ class AnswerForm(GatehouseForm):
     text = TextAreaField(_l("Your answer to the organisers"), validators=[readable])
 
 
+class PassForm(GatehouseForm):
+    """The button from the status page to the pass, with the one-time token that ties it to the record looked up."""
+
+    record = HiddenField()
+
+
 class WithdrawForm(GatehouseForm):
     codename = _codename_field("withdraw-codename")
     confirm = BooleanField(

@@ -21,6 +21,7 @@ from app.registrations.register import FormWithdrawn, NotApproved, add_follow_up
 from app.web import privacy, state
 from app.web.forms import (
     AnswerForm,
+    PassForm,
     StatusForm,
     WithdrawForm,
     event_values,
@@ -119,15 +120,15 @@ def _status_page(
         answer_form.record.data = state.state().answer_tokens.issue(found.registration_id)
     else:
         answer_form = None
-    pass_code = None
+    pass_form = None
     if found is not None and found.status == "approved":
-        pass_code = passes.pass_code(state.connection(), event, found.registration_id)
+        pass_form = PassForm(formdata=None)
+        pass_form.record.data = state.state().pass_tokens.issue(found.registration_id)
     return render_template(
         "status.html",
         form=form,
         found=found,
-        pass_code=pass_code,
-        pass_qr=qr_svg(pass_code.replace("-", ""), _("Your pass as a QR code")) if pass_code else None,
+        pass_form=pass_form,
         message=message,
         notice=notice,
         withdraw_form=withdraw_form or WithdrawForm(),
@@ -205,6 +206,18 @@ def follow_up():
             StatusForm(), found, message=_("These details are asked only once you are accepted."), code=400
         )
     return _status_page(StatusForm(), found, notice=_("Thank you: your details are in, encrypted like the rest."))
+
+
+@bp.post("/status/pass")
+def pass_page():
+    """The pass for the door, on a page of its own so that the status page keeps within its budget."""
+    form = PassForm()
+    registration_id = state.state().pass_tokens.redeem(form.record.data or "") if form.validate() else None
+    code = passes.pass_code(state.connection(), state.instance().event, registration_id) if registration_id else None
+    if code is None:  # a forged, used or expired token, or a registration no longer approved
+        message = _("This form has expired. Please look up your status again with your codename.")
+        return _status_page(StatusForm(), message=message, code=400)
+    return render_template("pass.html", code=code, qr=qr_svg(code.replace("-", ""), _("Your pass as a QR code")))
 
 
 @bp.post("/status/withdraw")

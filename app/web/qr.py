@@ -12,8 +12,10 @@ def qr_svg(text: str, label: str) -> Markup:
     """The QR code of ``text`` as an <svg> element, named ``label`` for screen readers."""
     qr = segno.make(text, error="l", micro=False)
     out = io.BytesIO()
-    options = {"xmldecl": False, "svgns": False, "nl": False, "omitsize": True, "lineclass": None}
-    qr.save(out, kind="svg", border=4, svgclass="qr", **options)
+    options = {"xmldecl": False, "svgns": False, "nl": False, "lineclass": None, "svgclass": None}
+    # Black on a white square of its own, sized by attributes: the page's stylesheet (inlined in every page) and
+    # its dark theme stay as they are, and a phone's screen shows about 5 pixels a module.
+    qr.save(out, kind="svg", border=4, scale=5, light="#fff", **options)
     # segno's own output: an <svg> of the code's modules and nothing of ours; the label is escaped into it.
     head, rest = out.getvalue().decode("ascii").split(">", 1)
     drawn = Markup(head.replace("<svg ", '<svg role="img" ', 1) + ">{}" + rest)  # noqa: S704

@@ -1,12 +1,13 @@
 -- Check-in at the venue (app.checkin): passes, arrivals, and what a desk on a field kit was last told.
 
 -- On the central instance: every pass issued. The pass itself names nobody; this row links it to its
--- registration so that staff see arrivals by pseudonym. A withdrawal deletes the registration and leaves the
--- pass here, unlinked, so that it stays revoked.
+-- registration so that staff see arrivals by pseudonym. A withdrawal or a purge deletes the registration and
+-- leaves the pass here, naming an id that destroyed_ids keeps too, so that it stays revoked. (No foreign key: its
+-- ON DELETE action would run the scrub trigger inside the deletion, which SQLite refuses.)
 CREATE TABLE passes (
     pass_id         BLOB PRIMARY KEY,     -- 8 random bytes, the id the pass carries
     event_id        TEXT NOT NULL REFERENCES events(id),
-    registration_id TEXT REFERENCES registrations(id) ON DELETE SET NULL,
+    registration_id TEXT NOT NULL,        -- a registration that is gone leaves its pass revoked
     pass            BLOB NOT NULL,        -- the 80 signed bytes (crypto.passes), the same on every visit
     issued_day      TEXT NOT NULL,
     revoked_day     TEXT                  -- re-issued: this pass is refused from then on
