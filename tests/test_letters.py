@@ -232,9 +232,13 @@ def test_an_instance_from_before_letters_migrates_and_makes_them(tmp_path):
     create_instance(path, demo_event_source())
     instance = open_instance(path)
     with instance.connection() as connection:
-        # What an instance at version 9 holds: neither the register (0010) nor the scrub mark and its triggers (0011).
+        # What an instance at version 9 holds: neither the register (0010) nor the scrub mark and its triggers (0011),
+        # nor check-in (0012).
         for (trigger,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
             connection.execute(f'DROP TRIGGER "{trigger}"')
+        for table in ("passes", "arrivals", "desk_list", "desk_passes", "pass_lists"):
+            connection.execute(f"DROP TABLE {table}")
+        connection.execute("ALTER TABLE kits DROP COLUMN bundle_public_key")
         connection.execute("DROP TABLE scrub_pending")
         connection.execute("DROP TABLE letter_register")
         connection.execute("PRAGMA user_version = 9")
