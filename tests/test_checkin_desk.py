@@ -115,3 +115,23 @@ def test_the_pass_of_a_withdrawn_registration_is_refused(central):
             records.destroy(connection, registration_id[0])
     response = scan(desk_app(central, "door-1").test_client(), code)
     assert said(response, "refused").startswith("This pass was revoked") and arrivals(central) == []
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["", " ", "\x00" * 130, "A" * 401, "É" * 130, "<script>alert(1)</script>", "\u202e" + "0" * 130, "０" * 130],
+    ids=["empty", "space", "nul", "too long", "accented", "markup", "bidi override", "full-width digits"],
+)
+def test_hostile_input_at_the_desk_gets_a_sentence_and_records_nothing(central, typed):
+    approved_with_passes(central, 1)
+    door = desk_app(central, "door-1").test_client()
+    response = scan(door, typed)
+    assert response.status_code == 400 and "<script>" not in response.get_data(as_text=True)
+    assert arrivals(central) == []
+
+
+def test_a_desk_form_without_its_token_is_refused_and_records_nothing(central):
+    [code] = approved_with_passes(central, 1).values()
+    door = desk_app(central, "door-1").test_client()
+    assert door.post("/desk", data={"code": code}).status_code == 400
+    assert arrivals(central) == []
