@@ -29,10 +29,11 @@ def approved_with_passes(instance: Instance, count: int, **answers: str) -> dict
     return codes
 
 
-def desk_app(instance: Instance, desk: str, clock: SetClock | None = None):
-    """The desk as `gatehouse checkin serve --desk DESK` builds it, its clock at the door of the venue."""
+def desk_app(instance: Instance, desk: str, clock: SetClock | None = None, holder=None):
+    """The desk as `gatehouse checkin serve --desk DESK [--staff NAME]` builds it, its clock at the venue's door."""
     clock = clock or SetClock(AT_THE_DOOR)
-    return create_app({"INSTANCE": dataclasses.replace(instance, clock=clock), "DESK": desk, "TESTING": True})
+    config = {"INSTANCE": dataclasses.replace(instance, clock=clock), "DESK": desk, "TESTING": True}
+    return create_app({**config, "DESK_HOLDER": holder} if holder else config)
 
 
 def central_at_the_door(path: Path) -> Instance:

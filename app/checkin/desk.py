@@ -2,16 +2,18 @@
 
 A desk runs on a field kit or on the central instance. On a kit it knows the pass public key and the pass list
 of central's last pass-list bundle (app.checkin.lists); on central it reads the passes table itself. Either way
-it holds no private pass key and no name: it shows the pseudonym, or only that the pass is valid.
+it holds no private pass key and no name: it shows the pseudonym, or only that the pass is valid; a desk on central
+run by a staff member who holds the badge name's compartment also shows the badge name (app.checkin.badge_names).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import re
 from dataclasses import dataclass
 
-from app.checkin import passes
+from app.checkin import badge_names, passes
 from app.common.errors import GatehouseError
 from app.events.definition import Event, Text
 from app.storage import db
@@ -70,6 +72,7 @@ class Checked:
 
     pseudonym: str | None  # None: issued after this desk's pass list
     earlier: Arrival | None
+    badge_name: str | None = None  # only at a desk on central held by a staff member with the name's compartment
 
 
 @dataclass(frozen=True)
@@ -102,8 +105,20 @@ def list_age(connection: Connection) -> ListAge | None:
     return ListAge(live=False, made_day=datetime.date.fromisoformat(row[0])) if row else None
 
 
-def check_in(connection: Connection, event: Event, desk: str, typed: str) -> Checked:
-    """Verify the pass offline and record its first use at this desk; a PassRefused, and nothing recorded, if not."""
+def check_in(
+    connection: Connection, event: Event, desk: str, typed: str, holder: badge_names.DeskHolder | None = None
+) -> Checked:
+    """Verify the pass offline and record its first use at this desk; a PassRefused, and nothing recorded, if not.
+
+    With a ``holder`` (a desk on central held by a staff member), the badge name is opened too, and logged.
+    """
+    checked, pass_id = _check_in(connection, event, desk, typed)
+    if holder is None or is_kit_desk(connection):
+        return checked
+    return dataclasses.replace(checked, badge_name=badge_names.badge_name(connection, event, holder, desk, pass_id))
+
+
+def _check_in(connection: Connection, event: Event, desk: str, typed: str) -> tuple[Checked, bytes]:
     with db.transaction(connection):
         verify_key, state_of = _source(connection, event)
         try:
@@ -126,12 +141,12 @@ def check_in(connection: Connection, event: Event, desk: str, typed: str) -> Che
             (found.pass_id,),
         ).fetchone()
         if earlier is not None:
-            return Checked(pseudonym, Arrival(*earlier))
+            return Checked(pseudonym, Arrival(*earlier)), found.pass_id
         connection.execute(
             "INSERT INTO arrivals (pass_id, desk, day, hour) VALUES (?, ?, ?, ?)",
             (found.pass_id, desk, now.date().isoformat(), now.hour),
         )
-    return Checked(pseudonym, None)
+    return Checked(pseudonym, None), found.pass_id
 
 
 def _source(connection: Connection, event: Event):

@@ -7,12 +7,14 @@ from pathlib import Path
 import click
 
 import crypto
-from app.checkin import arrivals, lists, passes
+from app.checkin import arrivals, badge_names, lists, passes
 from app.checkin.desk import normalise_desk_name
 from app.cli.options import ask_secret, host_option, instance_option, port_option
 from app.common.bundle_files import read_parts, write_parts
 from app.instance.folder import Instance, opened
 from app.kits.instance import is_kit, open_kit
+from app.staff import grants
+from app.staff.accounts import normalise_username
 from offline_bundle import NotForThisKey
 
 
@@ -26,7 +28,9 @@ def checkin_group() -> None:
 @host_option
 @port_option
 @click.option("--desk", "desk_name", required=True, help="This desk's name, shown when a pass is used twice.")
-def serve(instance_dir: Path, host: str, port: int, desk_name: str) -> None:
+@click.option("--staff", "username", help="On central: a staff member holding the badge name's compartment (asks"
+              " their passphrase); the desk then shows badge names, each one logged.")  # fmt: skip
+def serve(instance_dir: Path, host: str, port: int, desk_name: str, username: str | None) -> None:
     """Run a check-in desk on a field kit (asks its passphrase) or on the central instance."""
     from app.serving.memory_hardening import restart_hardened
     from app.serving.server import serve_instance
@@ -35,9 +39,13 @@ def serve(instance_dir: Path, host: str, port: int, desk_name: str) -> None:
     restart_hardened()
     config: dict[str, object] = {"DESK": desk}
     if is_kit(instance_dir):
+        if username:
+            raise click.ClickException("a desk on a field kit holds no compartment key: --staff is for central")
         config["INSTANCE"] = _open_kit(instance_dir)[0]
     else:
         config["INSTANCE_DIR"] = instance_dir
+        if username:
+            config["DESK_HOLDER"] = _holder(instance_dir, username)
     click.echo(f"Check-in desk {desk}: open /desk in the browser of this laptop.")
     serve_instance(config, host, port, click.echo)
 
@@ -104,6 +112,16 @@ def import_arrivals(instance_dir: Path, files: tuple[Path, ...]) -> None:
         click.echo(f"These arrivals from kit {report.kit} were already imported: nothing changed.")
         return
     click.echo(f"Merged {report.added} arrivals from kit {report.kit} ({report.already_here} already here).")
+
+
+def _holder(instance_dir: Path, username: str) -> badge_names.DeskHolder:
+    with opened(instance_dir) as (instance, connection):
+        passphrase = ask_secret(f"Passphrase of {normalise_username(username)}")
+        keys, name = grants.keys_of_holder(connection, instance.event.id, username, passphrase)
+        holder = badge_names.holder_for_desk(instance.event, name, keys)
+    if holder is None:
+        raise click.ClickException(f"{name} does not hold the compartment of the badge name: the desk would show none")
+    return holder
 
 
 def _open_kit(instance_dir: Path) -> tuple[Instance, crypto.KitKeys]:

@@ -24,7 +24,8 @@ def desk_page() -> Page:
         return _page(form), 400
     event = state.instance().event
     try:
-        checked = checking.check_in(state.connection(), event, current_app.config["DESK"], form.code.data or "")
+        desk, holder = current_app.config["DESK"], current_app.config.get("DESK_HOLDER")
+        checked = checking.check_in(state.connection(), event, desk, form.code.data or "", holder)
     except checking.PassRefused as refused:
         return _page(DeskForm(formdata=None), refusal=_refusal(refused)), 400
     except checking.DeskError:
