@@ -7,7 +7,7 @@ import datetime
 import pytest
 
 from app.checkin import passes
-from app.registrations import records
+from app.registrations import records, retention
 from app.storage import db
 from crypto import passes as pass_crypto
 from tests.checkin_fixtures import approved_with_passes, central_at_the_door, desk_app, said, scan
@@ -134,4 +134,17 @@ def test_a_desk_form_without_its_token_is_refused_and_records_nothing(central):
     [code] = approved_with_passes(central, 1).values()
     door = desk_app(central, "door-1").test_client()
     assert door.post("/desk", data={"code": code}).status_code == 400
+    assert arrivals(central) == []
+
+
+def test_passes_and_arrivals_go_with_the_last_values_of_the_event(central):
+    [code] = approved_with_passes(central, 1).values()
+    assert said(scan(desk_app(central, "door-1").test_client(), code), "admitted")
+    last = central.event.latest_destruction()
+    with central.connection() as connection:
+        kept = retention.purge(connection, central.event, last - datetime.timedelta(days=1))
+        assert kept.checkin_forgotten == 0 and arrivals(central)
+        gone = retention.purge(connection, central.event, last)
+        assert gone.checkin_forgotten == 2
+        assert connection.execute("SELECT count(*) FROM passes").fetchone()[0] == 0
     assert arrivals(central) == []
