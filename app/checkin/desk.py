@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.checkin import badge_names, passes
@@ -149,7 +150,7 @@ def _check_in(connection: Connection, event: Event, desk: str, typed: str) -> tu
     return Checked(pseudonym, None), found.pass_id
 
 
-def _source(connection: Connection, event: Event):
+def _source(connection: Connection, event: Event) -> tuple[bytes, Callable[[bytes], passes.PassState | None]]:
     """The pass public key and what this desk knows of a pass id's standing."""
     if not is_kit_desk(connection):
         return passes.public_key_within(connection), lambda pass_id: passes.state_of(connection, event, pass_id)

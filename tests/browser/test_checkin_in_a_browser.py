@@ -3,13 +3,8 @@ page, read by zbarimg from a screenshot, is the code printed under it; the desk 
 
 from __future__ import annotations
 
-import contextlib
 import datetime
-import os
 import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import crypto
@@ -19,7 +14,7 @@ from app.instance.setup import create_instance
 from app.registrations.lifecycle import decide
 from app.registrations.register import register
 from tests.browser.test_accessibility import Checker
-from tests.conftest import free_port, serving
+from tests.conftest import serving
 from tests.helpers import valid_answers
 from tests.real_parts import require_program
 
@@ -47,35 +42,6 @@ class AxeOn(Checker):
     def check_html(self, name: str, html: str) -> None:
         self.page.set_content(html)
         self.check(name)
-
-
-@contextlib.contextmanager
-def desk_server(path: Path, folder: Path, desk: str):
-    """`gatehouse checkin serve --desk DESK` on central, in its own process."""
-    port = free_port()
-    output = folder / "desk-output.log"
-    with output.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "app", "checkin", "serve", "--instance", str(path), "--port", str(port),
-             "--desk", desk],
-            stdout=sink, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(url + "/desk", timeout=2).read()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError("the desk did not start:\n" + output.read_text(errors="replace")) from None
-            time.sleep(0.1)
-    try:
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def test_the_pass_and_the_desk_work_without_script_pass_axe_and_the_qr_code_reads_as_the_code(
@@ -107,7 +73,10 @@ def test_the_pass_and_the_desk_work_without_script_pass_axe_and_the_qr_code_read
     assert read.returncode == 0, read.stderr
     assert read.stdout.strip() == code.replace("-", "")
 
-    with desk_server(path, tmp_path, "door-1") as desk_url:
+    (tmp_path / "desk").mkdir()
+    desk = serving(path, tmp_path / "desk", "--desk", "door-1", command=("checkin", "serve"), ready="/desk")
+    with desk as desk_server:
+        desk_url = desk_server.url
         visit = open_visit(desk_url, "checkin-desk")
         page = visit.page
         page.goto(f"{desk_url}/desk")
