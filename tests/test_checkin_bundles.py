@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pytest
 
 import crypto
 from app.checkin import arrivals, lists, passes
 from offline_bundle import NotForThisKey
-from tests.checkin_fixtures import AT_THE_DOOR, approved_with_passes, desk_app, said, scan
+from tests.checkin_fixtures import AT_THE_DOOR, approved_with_passes, desk_app, said, scan, short_code
 from tests.helpers import SetClock
 from tests.kit_fixtures import make_kit
 from tests.staff_fixtures import TEST_COST
@@ -72,6 +73,28 @@ def test_a_pass_issued_after_the_list_is_admitted_on_its_signature_without_a_pse
     assert "its pseudonym is not known here" in response.get_data(as_text=True)
 
 
+def test_a_short_code_is_admitted_at_a_kit_desk_only_if_its_list_holds_the_pass_and_it_stands(venue):
+    codes = approved_with_passes(venue.central, 2)
+    (listed, listed_code), (lost, lost_code) = codes.items()
+    send_list(venue, "border-1")
+    reissue(venue, lost)
+    [newer_code] = approved_with_passes(venue.central, 1).values()
+    door = desk_app(venue.kits["border-1"][0], "border-1").test_client()
+    admitted = scan(door, short_code(listed_code))
+    assert said(admitted, "admitted") and said(admitted, "desk-pseudonym") == listed
+    newer = scan(door, short_code(newer_code))
+    assert newer.status_code == 400
+    assert said(newer, "refused") == (
+        "This code is not in this desk's pass list of May 4, 2027: if the pass is newer, scan its QR code."
+    )
+    assert said(scan(door, newer_code), "admitted")  # its QR code is verified with the public key alone
+    send_list(venue, "border-1")
+    revoked = scan(door, short_code(lost_code))
+    assert revoked.status_code == 400 and said(revoked, "refused").startswith("This pass was revoked")
+    with venue.kits["border-1"][0].connection() as connection:
+        assert connection.execute("SELECT count(*) FROM arrivals").fetchone()[0] == 2
+
+
 def test_a_desk_without_a_list_refuses_every_pass(venue):
     [code] = approved_with_passes(venue.central, 1).values()
     response = scan(desk_app(venue.kits["border-1"][0], "border-1").test_client(), code)
@@ -115,11 +138,22 @@ def test_arrivals_from_two_desks_merge_and_a_pass_used_at_both_is_flagged(venue)
     with venue.central.connection() as connection:
         reports = [arrivals.import_arrivals(connection, venue.central.event, parts) for parts in bundles]
         assert [report.added for report in reports] == [2, 1]
-        before = connection.execute("SELECT * FROM arrivals ORDER BY desk, pass_id").fetchall()
+        before = connection.execute("SELECT * FROM arrivals ORDER BY desk, pass_tag").fetchall()
         replay = arrivals.import_arrivals(connection, venue.central.event, bundles[0])
         assert (
-            replay.replay and connection.execute("SELECT * FROM arrivals ORDER BY desk, pass_id").fetchall() == before
+            replay.replay and connection.execute("SELECT * FROM arrivals ORDER BY desk, pass_tag").fetchall() == before
         )
         made = arrivals.counts(connection, venue.central.event)
     assert (made.arrived, made.expected, made.not_arrived) == (2, 3, [absent])
     assert made.double_use == [(twice, ["border-1", "border-2"])]
+    # A desk on central, after the import, names both desks, by day and then by name: no time decides.
+    again = scan(desk_app(venue.central, "door-c").test_client(), twice_code)
+    assert said(again, "admitted") is None and "This pass was used at more than one desk." in again.get_data(
+        as_text=True
+    )
+    assert re.findall(
+        r'<p class="used">Already used today at desk <bdi[^>]*>([^<]+)</bdi>', again.get_data(as_text=True)
+    ) == [
+        "border-1",
+        "border-2",
+    ]

@@ -45,13 +45,10 @@ class ImportReport:
 def export_arrivals(connection: Connection, event: Event) -> tuple[list[bytes], int]:
     """On a kit: every arrival its desk recorded, signed by the kit and encrypted to central."""
     kit = identity(connection)
-    rows = connection.execute("SELECT pass_id, day, hour, desk FROM arrivals ORDER BY day, hour, desk, pass_id")
+    rows = connection.execute("SELECT pass_tag, day, desk FROM arrivals ORDER BY day, desk, pass_tag")
     records = [
-        pass_id
-        + (datetime.date.fromisoformat(day) - _EPOCH).days.to_bytes(2, "big")
-        + bytes([hour])
-        + desk.encode("utf-8")
-        for pass_id, day, hour, desk in rows
+        pass_tag + (datetime.date.fromisoformat(day) - _EPOCH).days.to_bytes(2, "big") + desk.encode("utf-8")
+        for pass_tag, day, desk in rows
     ]
     parts = write_bundle(
         KIND,
@@ -80,17 +77,14 @@ def import_arrivals(connection: Connection, event: Event, parts: Sequence[bytes]
     with db.transaction(connection):
         if connection.execute("SELECT 1 FROM imported_bundles WHERE bundle_id = ?", (bundle.bundle_id,)).fetchone():
             return ImportReport(kit, 0, 0, 0, replay=True)
-        known = {
-            pass_id for (pass_id,) in connection.execute("SELECT pass_id FROM passes WHERE event_id = ?", (event.id,))
-        }
+        known = {tag for (tag,) in connection.execute("SELECT pass_tag FROM passes WHERE event_id = ?", (event.id,))}
         added = unknown = 0
-        for pass_id, day, hour, desk in arrivals:
-            if pass_id not in known:
+        for pass_tag, day, desk in arrivals:
+            if pass_tag not in known:
                 unknown += 1
                 continue
             added += connection.execute(
-                "INSERT OR IGNORE INTO arrivals (pass_id, desk, day, hour) VALUES (?, ?, ?, ?)",
-                (pass_id, desk, day, hour),
+                "INSERT OR IGNORE INTO arrivals (pass_tag, desk, day) VALUES (?, ?, ?)", (pass_tag, desk, day)
             ).rowcount
         connection.execute(
             "INSERT INTO imported_bundles (bundle_id, kit, day) VALUES (?, ?, ?)",
@@ -101,15 +95,16 @@ def import_arrivals(connection: Connection, event: Event, parts: Sequence[bytes]
     return ImportReport(kit, added, len(arrivals) - added - unknown, unknown, replay=False)
 
 
-def _decode(record: bytes) -> tuple[bytes, str, int, str]:
-    pass_id, day, hour, desk = record[:8], record[8:10], record[10:11], record[11:]
+def _decode(record: bytes) -> tuple[bytes, str, str]:
+    tag_bytes = pass_crypto.PASS_TAG_BYTES
+    pass_tag, day, desk = record[:tag_bytes], record[tag_bytes : tag_bytes + 2], record[tag_bytes + 2 :]
     try:
         name = desk.decode("utf-8")
     except UnicodeDecodeError:
         name = ""
-    if len(pass_id) != pass_crypto.PASS_ID_BYTES or not hour or hour[0] > 23 or not 2 <= len(name) <= 40:
+    if len(pass_tag) != tag_bytes or len(day) != 2 or not 2 <= len(name) <= 40:
         raise ArrivalsError("The bundle is authentic but malformed: an arrival is not as a desk writes one.")
-    return pass_id, (_EPOCH + datetime.timedelta(days=int.from_bytes(day, "big"))).isoformat(), hour[0], name
+    return pass_tag, (_EPOCH + datetime.timedelta(days=int.from_bytes(day, "big"))).isoformat(), name
 
 
 @dataclass(frozen=True)
@@ -125,20 +120,20 @@ class ArrivalCounts:
 
 def counts(connection: Connection, event: Event) -> ArrivalCounts:
     approved = connection.execute(
-        "SELECT r.pseudonym, EXISTS (SELECT 1 FROM passes AS p JOIN arrivals AS a ON a.pass_id = p.pass_id"
+        "SELECT r.pseudonym, EXISTS (SELECT 1 FROM passes AS p JOIN arrivals AS a ON a.pass_tag = p.pass_tag"
         "  WHERE p.registration_id = r.id)"
         " FROM registrations AS r WHERE r.event_id = ? AND r.status = 'approved' ORDER BY r.pseudonym",
         (event.id,),
     ).fetchall()
     doubles: dict[bytes, tuple[str, list[str]]] = {}
-    for pass_id, pseudonym, desk in connection.execute(
-        "SELECT a.pass_id, r.pseudonym, a.desk FROM arrivals AS a JOIN passes AS p ON p.pass_id = a.pass_id"
+    for pass_tag, pseudonym, desk in connection.execute(
+        "SELECT a.pass_tag, r.pseudonym, a.desk FROM arrivals AS a JOIN passes AS p ON p.pass_tag = a.pass_tag"
         " LEFT JOIN registrations AS r ON r.id = p.registration_id"
-        " WHERE p.event_id = ? AND a.pass_id IN (SELECT pass_id FROM arrivals GROUP BY pass_id HAVING count(*) > 1)"
+        " WHERE p.event_id = ? AND a.pass_tag IN (SELECT pass_tag FROM arrivals GROUP BY pass_tag HAVING count(*) > 1)"
         " ORDER BY r.pseudonym, a.desk",
         (event.id,),
     ):
-        doubles.setdefault(pass_id, (pseudonym or "(withdrawn)", []))[1].append(desk)
+        doubles.setdefault(pass_tag, (pseudonym or "(withdrawn)", []))[1].append(desk)
     return ArrivalCounts(
         arrived=sum(1 for _pseudonym, came in approved if came),
         expected=len(approved),

@@ -39,13 +39,13 @@ def holder_for_desk(event: Event, username: str, keys: HeldKeys) -> DeskHolder |
     return DeskHolder(username, kept) if kept else None
 
 
-def badge_name(connection: Connection, event: Event, holder: DeskHolder, desk: str, pass_id: bytes) -> str | None:
+def badge_name(connection: Connection, event: Event, holder: DeskHolder, desk: str, pass_tag: bytes) -> str | None:
     """The badge name of the pass's approved registration, opened and logged; None if it cannot be shown."""
     compartment = name_compartment(event)
     row = connection.execute(
         "SELECT r.id, r.pseudonym FROM passes AS p JOIN registrations AS r ON r.id = p.registration_id"
-        " WHERE p.pass_id = ? AND r.status = 'approved'",
-        (pass_id,),
+        " WHERE p.pass_tag = ? AND r.status = 'approved'",
+        (pass_tag,),
     ).fetchone()
     still_holds = connection.execute(
         "SELECT 1 FROM grants JOIN staff ON staff.id = grants.staff_id"

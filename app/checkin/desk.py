@@ -1,4 +1,9 @@
-"""The check-in desk: a pass typed or scanned, verified offline, its first use at the desk recorded.
+"""The check-in desk: a pass scanned (its long code) or typed (its short code), its first use at the desk recorded.
+
+A long code is verified offline with the pass public key; a short code carries no signature, so it is only
+looked up in what the desk knows of passes (a kit's pass list, which central signed; central's passes table).
+A pass issued after a kit's list is admitted by its QR code only. The desk keeps the day of an arrival, never
+the time, and a pass's tag, never its id.
 
 A desk runs on a field kit or on the central instance. On a kit it knows the pass public key and the pass list
 of central's last pass-list bundle (app.checkin.lists); on central it reads the passes table itself. Either way
@@ -54,6 +59,14 @@ class Revoked(PassRefused):
         super().__init__("this pass was revoked: it was replaced, withdrawn or is no longer approved")
 
 
+class ShortCodeNotListed(PassRefused):
+    """A well-typed short code no pass of this desk's list has: on a kit it may be newer than the list."""
+
+    def __init__(self, list_day: datetime.date | None) -> None:
+        super().__init__("this short code is not in the desk's pass list: scan the pass's QR code")
+        self.list_day = list_day  # None on central, which knows every pass
+
+
 class OutOfDate(PassRefused):
     def __init__(self, first_day: datetime.date, last_day: datetime.date) -> None:
         super().__init__(f"this pass is valid from {first_day} to {last_day}, not today")
@@ -62,17 +75,18 @@ class OutOfDate(PassRefused):
 
 @dataclass(frozen=True)
 class Arrival:
-    day: str
-    hour: int
+    """A pass's first use at a desk: the day, never the time."""
+
+    day: datetime.date
     desk: str
 
 
 @dataclass(frozen=True)
 class Checked:
-    """A genuine, standing pass: admitted now, or already used (then ``earlier`` says when and where)."""
+    """A genuine, standing pass: admitted now, or already used (then ``earlier`` says on which days and where)."""
 
     pseudonym: str | None  # None: issued after this desk's pass list
-    earlier: Arrival | None
+    earlier: tuple[Arrival, ...]  # empty: admitted now; else this desk's use first, then other desks' by day
     badge_name: str | None = None  # only at a desk on central held by a staff member with the name's compartment
 
 
@@ -113,55 +127,66 @@ def check_in(
 
     With a ``holder`` (a desk on central held by a staff member), the badge name is opened too, and logged.
     """
-    checked, pass_id = _check_in(connection, event, desk, typed)
+    checked, tag = _check_in(connection, event, desk, typed)
     if holder is None or is_kit_desk(connection):
         return checked
-    return dataclasses.replace(checked, badge_name=badge_names.badge_name(connection, event, holder, desk, pass_id))
+    return dataclasses.replace(checked, badge_name=badge_names.badge_name(connection, event, holder, desk, tag))
 
 
 def _check_in(connection: Connection, event: Event, desk: str, typed: str) -> tuple[Checked, bytes]:
     with db.transaction(connection):
         verify_key, state_of = _source(connection, event)
         try:
-            found = pass_crypto.verify_pass(verify_key, event.id, pass_crypto.read_code(typed))
+            tag, first_day, last_day = _read(verify_key, event, typed)
         except pass_crypto.PassMistyped as mistyped:
             raise CodeMistyped(str(mistyped)) from None
         except pass_crypto.PassForAnotherEvent:
             raise ForAnotherEvent(event.name) from None
         except pass_crypto.PassNotGenuine:
             raise NotGenuine() from None
-        standing = state_of(found.pass_id)
+        standing = state_of(tag)
+        if standing is None and pass_crypto.is_short_code(typed):
+            # A short code carries no signature: only a list central signed can vouch for it.
+            age = list_age(connection)
+            raise ShortCodeNotListed(age.made_day if age else None)
         if standing is not None and standing.revoked:
             raise Revoked()
-        now = connection.clock.now()
-        if not found.valid_on(now.date()):
-            raise OutOfDate(found.first_day, found.last_day)
+        today = connection.clock.date()
+        if not first_day <= today <= last_day:
+            raise OutOfDate(first_day, last_day)
         pseudonym = standing.pseudonym if standing else None
-        earlier = connection.execute(
-            "SELECT day, hour, desk FROM arrivals WHERE pass_id = ? ORDER BY day, hour, desk LIMIT 1",
-            (found.pass_id,),
-        ).fetchone()
-        if earlier is not None:
-            return Checked(pseudonym, Arrival(*earlier)), found.pass_id
-        connection.execute(
-            "INSERT INTO arrivals (pass_id, desk, day, hour) VALUES (?, ?, ?, ?)",
-            (found.pass_id, desk, now.date().isoformat(), now.hour),
+        earlier = tuple(
+            Arrival(datetime.date.fromisoformat(day), at)
+            for day, at in connection.execute(
+                "SELECT day, desk FROM arrivals WHERE pass_tag = ? ORDER BY desk != ?, day, desk", (tag, desk)
+            )
         )
-    return Checked(pseudonym, None), found.pass_id
+        if earlier:
+            return Checked(pseudonym, earlier), tag
+        connection.execute(
+            "INSERT INTO arrivals (pass_tag, desk, day) VALUES (?, ?, ?)", (tag, desk, today.isoformat())
+        )
+    return Checked(pseudonym, ()), tag
+
+
+def _read(verify_key: bytes, event: Event, typed: str) -> tuple[bytes, datetime.date, datetime.date]:
+    """The tag and valid days of a short code (the event's days) or of a long code (its signed days)."""
+    if pass_crypto.is_short_code(typed):
+        return pass_crypto.pass_tag(pass_crypto.read_short_code(typed)), event.starts, event.ends
+    found = pass_crypto.verify_pass(verify_key, event.id, pass_crypto.read_code(typed))
+    return pass_crypto.pass_tag(found.pass_id), found.first_day, found.last_day
 
 
 def _source(connection: Connection, event: Event) -> tuple[bytes, Callable[[bytes], passes.PassState | None]]:
-    """The pass public key and what this desk knows of a pass id's standing."""
+    """The pass public key and what this desk knows of a pass's standing, by its tag."""
     if not is_kit_desk(connection):
-        return passes.public_key_within(connection), lambda pass_id: passes.state_of(connection, event, pass_id)
+        return passes.public_key_within(connection), lambda tag: passes.state_of(connection, event, tag)
     row = connection.execute("SELECT pass_public_key FROM desk_list").fetchone()
     if row is None:
         raise DeskError("this desk has no pass list yet: load one from the central instance first")
 
-    def state_of(pass_id: bytes) -> passes.PassState | None:
-        found = connection.execute(
-            "SELECT revoked, pseudonym FROM desk_passes WHERE pass_id = ?", (pass_id,)
-        ).fetchone()
+    def state_of(tag: bytes) -> passes.PassState | None:
+        found = connection.execute("SELECT revoked, pseudonym FROM desk_passes WHERE pass_tag = ?", (tag,)).fetchone()
         return passes.PassState(bool(found[0]), found[1]) if found else None
 
     return row[0], state_of

@@ -2,7 +2,8 @@
 
 The whole list every time, with a sequence number: a desk takes a list only if it is newer than the one it holds,
 so a replayed or older bundle changes nothing. The bundle is signed by the central instance and encrypted to the
-kit's bundle key; it never carries the private pass key. offline_bundle/FORMAT.md specifies the records.
+kit's bundle key; it never carries the private pass key, nor a pass id: passes are listed by tag, so that a lost
+desk's list cannot be typed back as short codes. offline_bundle/FORMAT.md specifies the records.
 """
 
 from __future__ import annotations
@@ -57,8 +58,8 @@ def export_list(connection: Connection, event: Event, kit: str) -> tuple[list[by
         sequence = connection.execute("SELECT sequence FROM pass_lists").fetchone()[0]
         records = [passes.public_key_within(connection)]
         states = passes.states(connection, event)
-        for pass_id, state in sorted(states.items()):
-            records.append(pass_id + (REVOKED if state.revoked else STANDS + (state.pseudonym or "").encode("utf-8")))
+        for pass_tag, state in sorted(states.items()):
+            records.append(pass_tag + (REVOKED if state.revoked else STANDS + (state.pseudonym or "").encode("utf-8")))
         revoked = sum(state.revoked for state in states.values())
         detail = {"sequence": sequence, "passes": len(states), "revoked": revoked}
         audit.record(connection, "cli", "pass list made", kit, detail)
@@ -92,10 +93,10 @@ def load_list(connection: Connection, event: Event, parts: Sequence[bytes], keys
             (public_key, sequence, made),
         )
         connection.executemany(
-            "INSERT INTO desk_passes (pass_id, pseudonym, revoked) VALUES (?, ?, ?)",
-            [(pass_id, pseudonym, int(pseudonym is None)) for pass_id, pseudonym in entries],
+            "INSERT INTO desk_passes (pass_tag, pseudonym, revoked) VALUES (?, ?, ?)",
+            [(pass_tag, pseudonym, int(pseudonym is None)) for pass_tag, pseudonym in entries],
         )
-        revoked = sum(pseudonym is None for _pass_id, pseudonym in entries)
+        revoked = sum(pseudonym is None for _pass_tag, pseudonym in entries)
         detail = {"sequence": sequence, "passes": len(entries), "revoked": revoked}
         audit.record(connection, "cli", "pass list loaded", kit.name, detail)
     return LoadReport(sequence, len(entries) - revoked, revoked, changed=True)
@@ -106,19 +107,12 @@ def _decode(records: list[bytes]) -> tuple[bytes, list[tuple[bytes, str | None]]
         raise ListError("this pass list is malformed: it does not start with the pass public key")
     entries: list[tuple[bytes, str | None]] = []
     for record in records[1:]:
-        pass_id, mark, pseudonym = (
-            record[: pass_crypto.PASS_ID_BYTES],
-            record[8:9],
-            record[9:],
-        )
-        if (
-            len(pass_id) != pass_crypto.PASS_ID_BYTES
-            or mark not in (STANDS, REVOKED)
-            or (mark == REVOKED and pseudonym)
-        ):
+        tag_bytes = pass_crypto.PASS_TAG_BYTES
+        pass_tag, mark, pseudonym = record[:tag_bytes], record[tag_bytes : tag_bytes + 1], record[tag_bytes + 1 :]
+        if len(pass_tag) != tag_bytes or mark not in (STANDS, REVOKED) or (mark == REVOKED and pseudonym):
             raise ListError("this pass list is malformed: a pass entry is not as central writes one")
         try:
-            entries.append((pass_id, pseudonym.decode("utf-8") if mark == STANDS else None))
+            entries.append((pass_tag, pseudonym.decode("utf-8") if mark == STANDS else None))
         except UnicodeDecodeError:
             raise ListError("this pass list is malformed: a pseudonym is not text") from None
     return records[0], entries

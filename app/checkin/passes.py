@@ -28,6 +28,14 @@ class UnknownPseudonym(NotFound):
 
 
 @dataclass(frozen=True)
+class PassCodes:
+    """A pass as the participant is shown it: the short code to read out or type, the long code its QR code holds."""
+
+    short: str
+    long: str
+
+
+@dataclass(frozen=True)
 class PassState:
     """What central knows of a pass id: whether it stands, and whose it is (None once withdrawn)."""
 
@@ -60,8 +68,8 @@ def public_key_within(connection: Connection) -> bytes:
     return connection.execute("SELECT public_key FROM instance_keys WHERE purpose = 'passes'").fetchone()[0]
 
 
-def pass_code(connection: Connection, event: Event, registration_id: str) -> str | None:
-    """The code of this registration's pass if it is approved, issued on first asking; None otherwise.
+def pass_codes(connection: Connection, event: Event, registration_id: str) -> PassCodes | None:
+    """The codes of this registration's pass if it is approved, issued on first asking; None otherwise.
 
     The same on every visit: the pass is stored, and a new one is made only by re-issuing.
     """
@@ -75,7 +83,7 @@ def pass_code(connection: Connection, event: Event, registration_id: str) -> str
             "SELECT pass FROM passes WHERE registration_id = ? AND revoked_day IS NULL", (registration_id,)
         ).fetchone()
         raw = current[0] if current else _issue(connection, event, registration_id)
-    return pass_crypto.code_of(raw)
+    return PassCodes(pass_crypto.short_code_of(pass_crypto.pass_id_of(raw)), pass_crypto.code_of(raw))
 
 
 def _issue(connection: Connection, event: Event, registration_id: str) -> bytes:
@@ -85,8 +93,8 @@ def _issue(connection: Connection, event: Event, registration_id: str) -> bytes:
         signing_key, event_id=event.id, pass_id=pass_id, first_day=event.starts, last_day=event.ends
     )
     connection.execute(
-        "INSERT INTO passes (pass_id, event_id, registration_id, pass, issued_day) VALUES (?, ?, ?, ?, ?)",
-        (pass_id, event.id, registration_id, raw, connection.clock.today()),
+        "INSERT INTO passes (pass_id, pass_tag, event_id, registration_id, pass, issued_day) VALUES (?, ?, ?, ?, ?, ?)",
+        (pass_id, pass_crypto.pass_tag(pass_id), event.id, registration_id, raw, connection.clock.today()),
     )
     return raw
 
@@ -109,23 +117,23 @@ def reissue(connection: Connection, event: Event, pseudonym: str, actor: str) ->
 
 
 def states(connection: Connection, event: Event) -> dict[bytes, PassState]:
-    """Every pass issued for the event: revoked when re-issued, withdrawn, or no longer approved."""
+    """Every pass issued for the event, by tag: revoked when re-issued, withdrawn, or no longer approved."""
     rows = connection.execute(
-        "SELECT p.pass_id, p.revoked_day, r.status, r.pseudonym FROM passes AS p"
+        "SELECT p.pass_tag, p.revoked_day, r.status, r.pseudonym FROM passes AS p"
         " LEFT JOIN registrations AS r ON r.id = p.registration_id WHERE p.event_id = ?",
         (event.id,),
     )
     return {
-        pass_id: PassState(revoked_day is not None or status != "approved", pseudonym)
-        for pass_id, revoked_day, status, pseudonym in rows
+        pass_tag: PassState(revoked_day is not None or status != "approved", pseudonym)
+        for pass_tag, revoked_day, status, pseudonym in rows
     }
 
 
-def state_of(connection: Connection, event: Event, pass_id: bytes) -> PassState | None:
+def state_of(connection: Connection, event: Event, pass_tag: bytes) -> PassState | None:
     row = connection.execute(
         "SELECT p.revoked_day, r.status, r.pseudonym FROM passes AS p"
-        " LEFT JOIN registrations AS r ON r.id = p.registration_id WHERE p.event_id = ? AND p.pass_id = ?",
-        (event.id, pass_id),
+        " LEFT JOIN registrations AS r ON r.id = p.registration_id WHERE p.event_id = ? AND p.pass_tag = ?",
+        (event.id, pass_tag),
     ).fetchone()
     if row is None:
         return None

@@ -145,7 +145,7 @@ def purge(
 
 
 def _forget_checkin(connection: Connection, event: Event, on_day: datetime.date) -> int:
-    """Passes and arrivals (app.checkin) link pseudonyms to the days and hours people came: they go with the last
+    """Passes and arrivals (app.checkin) link pseudonyms to the days people came: they go with the last
     of the event's values, on the day its maximum retention ends. On a kit's desk, its pass list goes too."""
     if on_day < event.latest_destruction():
         return 0

@@ -1,8 +1,9 @@
-"""The check-in desk page: a volunteer types or scans a pass; only in a server started by `gatehouse checkin serve`."""
+"""The check-in desk page: a pass scanned or its short code typed; only in a server `gatehouse checkin serve` starts."""
 
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
+from flask_babel import format_date
 from flask_babel import gettext as _
 
 from app.checkin import desk as checking
@@ -47,10 +48,16 @@ def _refusal(refused: checking.PassRefused) -> str:
         return _("This pass is for another event, not %(event)s.", event=refused.event_name(current_language()))
     if isinstance(refused, checking.Revoked):
         return _("This pass was revoked: it was replaced, withdrawn or is no longer approved. Do not let it in.")
-    if isinstance(refused, checking.OutOfDate):
+    if isinstance(refused, checking.ShortCodeNotListed) and refused.list_day is None:
+        return _("No pass of this event has this code: check it and type it again, or scan the pass's QR code.")
+    if isinstance(refused, checking.ShortCodeNotListed):
         return _(
-            "This pass is valid from %(first)s to %(last)s, not today.", first=refused.first_day, last=refused.last_day
+            "This code is not in this desk's pass list of %(day)s: if the pass is newer, scan its QR code.",
+            day=format_date(refused.list_day, "long"),
         )
+    if isinstance(refused, checking.OutOfDate):
+        first, last = format_date(refused.first_day, "long"), format_date(refused.last_day, "long")
+        return _("This pass is valid from %(first)s to %(last)s, not today.", first=first, last=last)
     return _("This pass is not genuine: it was not made by the organisers of this event. Do not let it in.")
 
 

@@ -213,11 +213,12 @@ def pass_page():
     """The pass for the door, on a page of its own so that the status page keeps within its budget."""
     form = PassForm()
     registration_id = state.state().pass_tokens.redeem(form.record.data or "") if form.validate() else None
-    code = passes.pass_code(state.connection(), state.instance().event, registration_id) if registration_id else None
-    if code is None:  # a forged, used or expired token, or a registration no longer approved
+    codes = passes.pass_codes(state.connection(), state.instance().event, registration_id) if registration_id else None
+    if codes is None:  # a forged, used or expired token, or a registration no longer approved
         message = _("This form has expired. Please look up your status again with your codename.")
         return _status_page(StatusForm(), message=message, code=400)
-    return render_template("pass.html", code=code, qr=qr_svg(code.replace("-", ""), _("Your pass as a QR code")))
+    qr = qr_svg(codes.long.replace("-", ""), _("Your pass as a QR code"))
+    return render_template("pass.html", short_code=codes.short, qr=qr)
 
 
 @bp.post("/status/withdraw")

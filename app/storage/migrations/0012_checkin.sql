@@ -5,27 +5,29 @@
 -- leaves the pass here, naming an id that destroyed_ids keeps too, so that it stays revoked. (No foreign key: its
 -- ON DELETE action would run the scrub trigger inside the deletion, which SQLite refuses.)
 CREATE TABLE passes (
-    pass_id         BLOB PRIMARY KEY,     -- 8 random bytes, the id the pass carries
+    pass_id         BLOB PRIMARY KEY,     -- 10 random bytes, the id the pass carries (its short code)
+    pass_tag        BLOB NOT NULL UNIQUE, -- BLAKE2b-128 of the pass id: what desks and arrivals know it by
     event_id        TEXT NOT NULL REFERENCES events(id),
     registration_id TEXT NOT NULL,        -- a registration that is gone leaves its pass revoked
-    pass            BLOB NOT NULL,        -- the 80 signed bytes (crypto.passes), the same on every visit
+    pass            BLOB NOT NULL,        -- the 82 signed bytes (crypto.passes), the same on every visit
     issued_day      TEXT NOT NULL,
     revoked_day     TEXT                  -- re-issued: this pass is refused from then on
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX passes_current ON passes (registration_id) WHERE revoked_day IS NULL;
 
 -- At every desk, and on central for every desk whose arrivals were merged: the first use of a pass at a desk.
--- The hour, not the minute: enough for a volunteer to recognise a second use, no exact time of a person.
+-- The day, never the time: no exact time of a person is kept. By the pass's tag, never its id, so that a lost
+-- desk's arrivals cannot be typed back in as short codes.
 CREATE TABLE arrivals (
-    pass_id BLOB NOT NULL,
-    desk    TEXT NOT NULL,
-    day     TEXT NOT NULL,
-    hour    INTEGER NOT NULL CHECK (hour BETWEEN 0 AND 23),
-    PRIMARY KEY (pass_id, desk)
+    pass_tag BLOB NOT NULL,
+    desk     TEXT NOT NULL,
+    day      TEXT NOT NULL,
+    PRIMARY KEY (pass_tag, desk)
 ) WITHOUT ROWID;
 
 -- On a field kit serving as a desk: the pass list of central's last checkin-list bundle (one row), and its
--- passes: valid ones with their pseudonym, revoked ones without. Never a name, never the private pass key.
+-- passes by tag: valid ones with their pseudonym, revoked ones without. Never a name, a pass id (a short code
+-- that would admit its bearer), or the private pass key.
 CREATE TABLE desk_list (
     id              INTEGER PRIMARY KEY CHECK (id = 1),
     pass_public_key BLOB NOT NULL,
@@ -33,7 +35,7 @@ CREATE TABLE desk_list (
     made_day        TEXT NOT NULL
 );
 CREATE TABLE desk_passes (
-    pass_id   BLOB PRIMARY KEY,
+    pass_tag  BLOB PRIMARY KEY,
     pseudonym TEXT,                       -- NULL: revoked
     revoked   INTEGER NOT NULL CHECK (revoked IN (0, 1))
 ) WITHOUT ROWID;
