@@ -165,7 +165,7 @@ def pass_tag(pass_id: bytes) -> bytes:
 
 
 def short_code_of(pass_id: bytes) -> str:
-    """The short code a participant may read out or type: 17 characters, e.g. ``6K2Q-P0XM-9RZB-4TWDH``."""
+    """The short code a participant may read out or type: 17 characters, e.g. ``Y3GX-5GXM-MPB8-EY0F1``."""
     if len(pass_id) != PASS_ID_BYTES:
         raise ValueError("a pass id is 10 bytes")
     text = _base32(int.from_bytes(pass_id, "big"), SHORT_CODE_CHARACTERS - 1)
