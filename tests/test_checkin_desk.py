@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import re
 
+import babel.dates
 import pytest
 
 from app.checkin import passes
@@ -215,3 +216,12 @@ def test_passes_and_arrivals_go_with_the_last_values_of_the_event(central):
         assert gone.checkin_forgotten == 2
         assert connection.execute("SELECT count(*) FROM passes").fetchone()[0] == 0
     assert arrivals(central) == []
+
+
+def test_the_privacy_notice_says_a_pass_and_its_days_are_kept_without_a_name_until_the_purge_forgets_them(
+    central, client
+):
+    forgotten_on = babel.dates.format_date(central.event.latest_destruction(), "medium", locale="en")
+    notice = said(client.get("/"), "checkin-notice")
+    assert notice is not None and f"kept, without your name, until {forgotten_on}," in notice
+    assert "never the time" in notice and "even if you withdraw" in notice
