@@ -38,6 +38,10 @@ SIZES: dict[str, dict[str, dict[str, int | float]]] = {
         "full": {"registrations": 10_000, "part_size": 500_000},
         "quick": {"registrations": 300, "part_size": 500_000},
     },
+    "checkin": {
+        "full": {"passes_checked": 2_000, "small_list": 250, "large_list": 10_000},
+        "quick": {"passes_checked": 200, "small_list": 250, "large_list": 1_000},
+    },
     "load": {"full": {"seconds": 20.0, "clients": 50}, "quick": {"seconds": 5.0, "clients": 50}},
     "memory": {
         "full": {"registrations": 10_000, "steps": 10, "clients": 50},
@@ -260,6 +264,24 @@ def kit_sync(registrations: int, part_size: int) -> Iterator[Row]:
     yield Row("kit_sync", f"{sync}: import", result["import_per_second"], "reg/s")
 
 
+def checkin(passes_checked: int, small_list: int, large_list: int) -> Iterator[Row]:
+    from benchmarks import checkin as module
+
+    list_sizes = (small_list, large_list)
+    result = module.measure(passes_checked, list_sizes)
+    yield Row(
+        "checkin",
+        f"passes checked in at a kit's desk (read, verify, look up, record), {result['checked']:,.0f} passes",
+        result["desk_per_second"],
+        "pass/s",
+        result["bare_per_second"],
+    )
+    for size in list_sizes:
+        yield Row(
+            "checkin", f"pass-list bundle of {size:,} passes, one in ten revoked", result[f"list_bytes_{size}"], "B"
+        )
+
+
 def load(seconds: float, clients: int) -> Iterator[Row]:
     from benchmarks import load as module
 
@@ -411,6 +433,7 @@ BENCHMARKS: dict[str, Callable[..., Iterator[Row]]] = {
     "purge": purge,
     "bundle_format": bundle_format,
     "kit_sync": kit_sync,
+    "checkin": checkin,
     "load": load,
     "memory": memory,
     "staff_pages": staff_pages,

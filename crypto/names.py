@@ -93,9 +93,15 @@ def registration_id_for(lookup: bytes) -> str:
 
 
 # Crockford's base32 alphabet: no I, L, O or U, so a code read aloud or copied by hand survives.
-_INVITATION_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CROCKFORD_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_INVITATION_ALPHABET = CROCKFORD_ALPHABET
 _INVITATION_LENGTH = 12  # 60 bits
 _READ_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})
+
+
+def crockford_characters(typed: str) -> str:
+    """A code as typed, forgiving case, spaces, dashes and O/0, I/L/1: its characters, unchecked, in upper case."""
+    return re.sub(r"[\s\-]", "", typed).upper().translate(_READ_AS)
 
 
 def new_invitation_code() -> str:
@@ -106,7 +112,7 @@ def new_invitation_code() -> str:
 
 def invitation_lookup(lookup_key: bytes, typed: str) -> bytes | None:
     """Keyed hash of a typed code, forgiving case, spaces, dashes and O/0, I/L/1; None if it cannot be a code."""
-    code = re.sub(r"[\s\-]", "", typed).upper().translate(_READ_AS)
+    code = crockford_characters(typed)
     if len(code) != _INVITATION_LENGTH or any(c not in _INVITATION_ALPHABET for c in code):
         return None
     return hashlib.blake2b(code.encode("ascii"), key=lookup_key, person=b"gh.invitation", digest_size=32).digest()

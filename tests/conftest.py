@@ -65,15 +65,23 @@ class LiveServer:
 
 
 @contextlib.contextmanager
-def serving(instance_path: Path, folder: Path, *extra_args: str, env: dict[str, str] | None = None):
-    """`gatehouse serve` in its own process: waitress on loopback, the production configuration."""
+def serving(
+    instance_path: Path,
+    folder: Path,
+    *extra_args: str,
+    env: dict[str, str] | None = None,
+    command: tuple[str, ...] = ("serve",),
+    ready: str = "/",
+):
+    """`gatehouse serve` (or another serving ``command``) in its own process: waitress on loopback, the production
+    configuration; ready once ``ready`` answers."""
     port = free_port()
     output = folder / "server-output.log"
     temp_dir = folder / "server-tmp"
     temp_dir.mkdir(exist_ok=True)
     with output.open("wb") as sink:
         process = subprocess.Popen(
-            [sys.executable, "-m", "app", "serve", "--instance", str(instance_path), "--port", str(port), *extra_args],
+            [sys.executable, "-m", "app", *command, "--instance", str(instance_path), "--port", str(port), *extra_args],
             stdout=sink,
             stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1", "TMPDIR": str(temp_dir), **(env or {})},
@@ -82,7 +90,7 @@ def serving(instance_path: Path, folder: Path, *extra_args: str, env: dict[str, 
     deadline = time.monotonic() + 30
     while True:
         try:
-            urllib.request.urlopen(url + "/", timeout=2).read()
+            urllib.request.urlopen(url + ready, timeout=2).read()
             break
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:

@@ -161,6 +161,8 @@ def every_participant_page(app, client, language: str) -> dict[str, tuple[object
     pseudonym = re.search(r'id="pseudonym"[^>]*>([^<]+)<', page_text(pending)).group(1)
     approve(app, ids_by_pseudonym(app)[pseudonym])
     approved = client.post("/status" + q, data={"csrf_token": csrf, "codename": codename})
+    action, pass_tokens = form_on(page_text(approved), "/status/pass")
+    pass_page = client.post(action, data=pass_tokens)
     send_canned_messages(app, ids_by_pseudonym(app)[pseudonym])
     with_messages = client.post("/status" + q, data={"csrf_token": csrf, "codename": codename})
     action, answer_tokens = form_on(page_text(with_messages), "/status/answer")
@@ -191,6 +193,10 @@ def every_participant_page(app, client, language: str) -> dict[str, tuple[object
             "Now that you are accepted, we need these to book your travel and support your visa.",
         ),
         "status with three messages": (with_messages, "Send my answer"),
+        "pass": (
+            pass_page,
+            "Show this at the door of the venue, on a screen or on paper. It does not carry your name.",
+        ),
         "answer with errors": (empty_answer, "Please write your answer first."),
         "answer sent": (answered, "Your answer is sent, encrypted so that only the organisers can read it."),
         "follow-up with errors": (bad_date, "Please give a date as year-month-day, for example 2027-05-04."),

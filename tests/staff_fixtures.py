@@ -173,6 +173,7 @@ def every_staff_page(app, client, team: Team, language: str) -> dict[str, tuple[
             "You do not hold this compartment, so you cannot grant it.",
         ),
         "letters": (client.get("/staff/letters" + q), "Visa letters"),
+        "arrivals": (client.get("/staff/arrivals" + q), "Approved and not arrived"),
         "audit": (client.get("/staff/audit" + q), "Download the signed log"),
         "wipe": (client.get("/staff/wipe" + q), "Destroy everything now"),
         "wipe refused": (client.post("/staff/wipe" + q, data=wipe), "That is not this event's id."),

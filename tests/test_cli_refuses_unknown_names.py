@@ -44,6 +44,8 @@ UNKNOWN_NAMES = [
     (("staff", "disable", "nobody"), "no account named nobody"),
     (("keys", "export", "nobody", "--out", "{tmp}/nobody.key"), "nobody is not an active account"),
     (("kit", "revoke", "nosuch"), "no kit named nosuch"),
+    (("checkin", "list", "--kit", "nosuch", "--out", "{tmp}/nobody.ghb"), "no kit named nosuch"),
+    (("checkin", "reissue", "Nobody Here 00"), "no registration with that pseudonym"),
     (("bundle", "export", "--for-staff", "nobody", "--out", "{tmp}/nobody.ghb"), "nobody"),
 ]
 

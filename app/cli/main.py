@@ -14,6 +14,7 @@ import click
 from app.cli.audit import audit_group
 from app.cli.backups import backup_command, restore_command
 from app.cli.bundles import bundle_group
+from app.cli.checkin import checkin_group
 from app.cli.deployment import doctor, systemd_unit
 from app.cli.instance import check_event, demo, init, serve
 from app.cli.invitations import invite_group
@@ -71,6 +72,7 @@ for _command in (
     kit_group,
     bundle_group,
     letters_group,
+    checkin_group,
 ):
     cli.add_command(_command)
 

@@ -101,19 +101,21 @@ def issue_kit(
         kit_signing_key=bytes(kit_key),
         codename_lookup_key=instance.secrets.codename_lookup_key,
     )
+    kit_bundle_key = bytes(crypto.derive_kit_keys(passphrase, cost).bundle_key.public_key)
     parts = write_bundle(
         KIND,
         {"event": event.id, "kit": name},
         [encode(contents)],
         signing_key=central_signing,
-        recipient=crypto.derive_kit_keys(passphrase, cost).bundle_key.public_key,
+        recipient=kit_bundle_key,
     )
     with db.transaction(connection):
         if connection.execute("SELECT 1 FROM kits WHERE name = ?", (name,)).fetchone():
             raise KitError(f"there is already a kit named {name}")
         connection.execute(
-            "INSERT INTO kits (name, verify_key, created_day) VALUES (?, ?, ?)",
-            (name, bytes(kit_key.verify_key), connection.clock.today()),
+            # The kit's bundle key, so that pass lists for its check-in desk can be encrypted to it.
+            "INSERT INTO kits (name, verify_key, created_day, bundle_public_key) VALUES (?, ?, ?, ?)",
+            (name, bytes(kit_key.verify_key), connection.clock.today(), kit_bundle_key),
         )
         kit_key_text = audit.public_key_text(bytes(kit_key.verify_key))
         audit.record(connection, "cli", "kit create", name, {"kit key": kit_key_text})

@@ -68,6 +68,7 @@ class PurgeReport:
     records: int = 0
     messages: int = 0  # messages and answers, under the event's rule for them or with their record
     letters_forgotten: int = 0  # entries of the register of visa letters, once its own retention is over
+    checkin_forgotten: int = 0  # passes, arrivals and a desk's pass list, once every value of the event is gone
 
     @property
     def values_destroyed(self) -> int:
@@ -126,6 +127,7 @@ def purge(
             ).rowcount
         report.records = connection.execute(f"DELETE FROM registrations WHERE {_NO_KEY_LEFT}", (event.id,)).rowcount  # noqa: S608
         report.letters_forgotten = letter_register.forget_expired(connection, event, on_day)
+        report.checkin_forgotten = _forget_checkin(connection, event, on_day)
         if not dry_run:
             progress("log")
             _log(connection, report)
@@ -140,6 +142,17 @@ def purge(
         progress("scrub")
         db.scrub(connection)
     return report
+
+
+def _forget_checkin(connection: Connection, event: Event, on_day: datetime.date) -> int:
+    """Passes and arrivals (app.checkin) link pseudonyms to the days people came: they go with the last
+    of the event's values, on the day its maximum retention ends. On a kit's desk, its pass list goes too."""
+    if on_day < event.latest_destruction():
+        return 0
+    forgotten = connection.execute("DELETE FROM passes WHERE event_id = ?", (event.id,)).rowcount
+    for table in ("arrivals", "desk_passes", "desk_list"):  # one event per instance: all of them are this event's
+        forgotten += connection.execute(f"DELETE FROM {table}").rowcount  # noqa: S608 (names from this list)
+    return forgotten
 
 
 def _purge_messages(connection: Connection, event: Event, on_day: datetime.date) -> int:
@@ -158,6 +171,8 @@ def _log(connection: Connection, report: PurgeReport) -> None:
         audit.record(connection, ACTOR, "purge", field_key, {"destroyed": sum(by_rule.values()), "rules": by_rule})
     if report.letters_forgotten:
         audit.record(connection, ACTOR, "purge", "letter register", {"destroyed": report.letters_forgotten})
+    if report.checkin_forgotten:
+        audit.record(connection, ACTOR, "purge", "check-in", {"destroyed": report.checkin_forgotten})
     last_run = audit.last_entry_with_action(connection, "purge run")
     destroyed_any = report.values_destroyed or report.records or report.messages
     if destroyed_any or last_run is None or last_run.day < audit.current_day(connection):

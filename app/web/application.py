@@ -60,7 +60,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     or for config["INSTANCE"], an instance already opened (a field kit, opened with its passphrase).
 
     config["CLOCK"] replaces the system clock for every day, session and throttle (tests move it by hand).
-    The LOGIN_* keys set the login limits (see _login_limits).
+    The LOGIN_* keys set the login limits (see _login_limits). config["DESK"], a desk's name, adds the check-in desk.
     An instance that is not set up yet gives an application that answers every page with a clear 503.
     """
     config = dict(config or {})
@@ -102,6 +102,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         recent_receipts=RecentReceipts(app.config.get("RESHOW_CODENAME_SECONDS", RESHOW_SECONDS), clock),
         follow_up_tokens=FollowUpTokens(clock=clock),
         answer_tokens=FollowUpTokens(clock=clock),
+        pass_tokens=FollowUpTokens(clock=clock),
         wal_holder=opened.connect(any_thread=True) if opened else None,
     )
     state.install(app, web_state)
@@ -116,6 +117,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.context_processor(_event_context)
     app.before_request(_require_instance)
 
+    from app.web.arrivals import bp as arrivals_bp
     from app.web.auditor import bp as auditor_bp
     from app.web.badges import bp as badges_bp
     from app.web.counts import bp as counts_bp
@@ -133,4 +135,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(review_bp)
     app.register_blueprint(badges_bp)
     app.register_blueprint(letters_bp)
+    app.register_blueprint(arrivals_bp)
+    if app.config.get("DESK"):  # only in a server started by `gatehouse checkin serve`, never on the public one
+        from app.web.desk import bp as desk_bp
+
+        app.register_blueprint(desk_bp)
     return app

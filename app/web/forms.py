@@ -203,9 +203,25 @@ class AnswerForm(GatehouseForm):
     text = TextAreaField(_l("Your answer to the organisers"), validators=[readable])
 
 
+class PassForm(GatehouseForm):
+    """The button from the status page to the pass, with the one-time token that ties it to the record looked up."""
+
+    record = HiddenField()
+
+
 class WithdrawForm(GatehouseForm):
     codename = _codename_field("withdraw-codename")
     confirm = BooleanField(
         _l("Yes: destroy my registration and everything I told you. This cannot be undone."),
         validators=[DataRequired(_l("To withdraw, please tick this box."))],
+    )
+
+
+class DeskForm(GatehouseForm):
+    """The check-in desk's one field: a pass code typed, or typed by a USB scanner."""
+
+    code = StringField(
+        _l("Pass code"),
+        validators=[DataRequired(_l("Please type or scan a pass code.")), _at_most(400), readable],
+        render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false", "autofocus": True},
     )

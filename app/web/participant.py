@@ -6,6 +6,7 @@ from flask import Blueprint, render_template
 from flask_babel import gettext as _
 
 import crypto
+from app.checkin import passes
 from app.registrations import messages
 from app.registrations.invitations import InvitationRefused
 from app.registrations.lifecycle import (
@@ -20,6 +21,7 @@ from app.registrations.register import FormWithdrawn, NotApproved, Receipt, add_
 from app.web import codename_forms, privacy, state
 from app.web.forms import (
     AnswerForm,
+    PassForm,
     ReceiptForm,
     StatusForm,
     WithdrawForm,
@@ -29,6 +31,7 @@ from app.web.forms import (
     validate_registration,
 )
 from app.web.i18n import current_language
+from app.web.qr import qr_svg
 
 bp = Blueprint("participant", __name__)
 
@@ -153,10 +156,15 @@ def _status_page(
         answer_form.record.data = state.state().answer_tokens.issue(found.registration_id)
     else:
         answer_form = None
+    pass_form = None
+    if found is not None and found.status == "approved":
+        pass_form = PassForm(formdata=None)
+        pass_form.record.data = state.state().pass_tokens.issue(found.registration_id)
     return render_template(
         "status.html",
         form=form,
         found=found,
+        pass_form=pass_form,
         message=message,
         notice=notice,
         withdraw_form=withdraw_form or WithdrawForm(),
@@ -234,6 +242,19 @@ def follow_up():
             StatusForm(), found, message=_("These details are asked only once you are accepted."), code=400
         )
     return _status_page(StatusForm(), found, notice=_("Thank you: your details are in, encrypted like the rest."))
+
+
+@bp.post("/status/pass")
+def pass_page():
+    """The pass for the door, on a page of its own so that the status page keeps within its budget."""
+    form = PassForm()
+    registration_id = state.state().pass_tokens.redeem(form.record.data or "") if form.validate() else None
+    codes = passes.pass_codes(state.connection(), state.instance().event, registration_id) if registration_id else None
+    if codes is None:  # a forged, used or expired token, or a registration no longer approved
+        message = _("This form has expired. Please look up your status again with your secret code.")
+        return _status_page(StatusForm(), message=message, code=400)
+    qr = qr_svg(codes.long.replace("-", ""), _("Your pass as a QR code"))
+    return render_template("pass.html", short_code=codes.short, qr=qr)
 
 
 @bp.post("/status/withdraw")

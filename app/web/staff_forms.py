@@ -177,3 +177,12 @@ class VerifyLetterForm(GatehouseForm):
 class RevokeLetterForm(GatehouseForm):
     reference = StringField(_l("Reference"), validators=[DataRequired(_REQUIRED), Length(max=40, message=_TOO_LONG)])
     reason = _reason(_l("Why does this letter no longer stand? (kept in the audit log)"))
+
+
+class ReissueForm(GatehouseForm):
+    """Re-issue a participant's pass: their pseudonym (their old pass is refused from then on)."""
+
+    pseudonym = StringField(
+        _l("Pseudonym whose pass to re-issue"),
+        validators=[DataRequired(_l("Please type a pseudonym.")), Length(max=80), readable],
+    )

@@ -36,6 +36,7 @@ class WebState:
     # Tie an answer form to the record its codename opened, as follow_up_tokens do; a store of its own, so
     # that neither form's token is good for the other.
     answer_tokens: FollowUpTokens
+    pass_tokens: FollowUpTokens  # one-time: the status page's button to the pass page
     # Closing the last connection to a WAL database checkpoints it; one idle connection held for the
     # application's life lets each request close its own cheaply. Auto-checkpoints still run.
     wal_holder: Connection | None = None
