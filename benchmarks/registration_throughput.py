@@ -7,7 +7,7 @@ FULL, like Gatehouse), so the ratio is the cost of SQLCipher, sealing every fiel
 its compartment, and the codename and pseudonym work. Like Gatehouse's own, the baseline's
 idle connection has read once, so it keeps the WAL open and no request's close checkpoints it.
 Both sides start empty, or already holding the same number of registrations (--start-from):
-Gatehouse's grown through its real path (benchmarks/scale_build.py), the baseline's as rows.
+Gatehouse's grown through its real path (tests/growing.py), the baseline's as rows.
 
 Run:  python -m benchmarks.registration_throughput [--registrations N] [--start-from 10000]
 """
@@ -33,8 +33,8 @@ from app.web.application import create_app
 from app.web.forms import event_values, registration_form_class, validate_registration
 from app.web.i18n import current_language
 from app.web.state import state_of
-from benchmarks import scale_build
 from benchmarks.sample import ANSWERS as SAMPLE_ANSWERS
+from tests.growing import grow
 
 TARGET_RATIO = 0.9
 _HIDDEN = re.compile(r'name="(csrf_token|submission)"[^>]*value="([^"]*)"')
@@ -44,7 +44,7 @@ ANSWERS = SAMPLE_ANSWERS | {"consent": "y"}
 def gatehouse_app(folder: Path, start_from: int = 0) -> Flask:
     create_instance(folder / "instance", demo_event_source())
     if start_from:
-        scale_build.grow(open_instance(folder / "instance"), 0, start_from)
+        grow(open_instance(folder / "instance"), 0, start_from)
     return create_app({"INSTANCE_DIR": folder / "instance"})
 
 

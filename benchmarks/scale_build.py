@@ -16,65 +16,16 @@ import argparse
 import dataclasses
 import json
 import shutil
-import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-import crypto
 from app.instance.folder import Instance, open_instance
-from app.registrations.lifecycle import decide
-from app.registrations.register import register
-from benchmarks.sample import ANSWERS
+from tests.growing import grow
 from tests.retention_helpers import new_instance
 from tests.staff_fixtures import Person, make_team
 
-WRITERS = 2
 TEAM_FILE = "team.json"
-
-
-def decision_for(number: int, capacity: int) -> str | None:
-    """What staff decided about the ``number``-th registration: a tenth rejected, a twentieth waitlisted."""
-    if number % 10 == 3:
-        return "rejected"
-    if number % 20 == 7:
-        return "waitlisted"
-    if number % 20 == 11 and number // 20 < capacity // 10:
-        return "approved"
-    return None
-
-
-def _writer(instance: Instance, numbers: range, step: int, errors: list[BaseException]) -> None:
-    connection = instance.connect(any_thread=True)
-    connection.execute("PRAGMA synchronous = OFF")
-    try:
-        for number in numbers[::step]:
-            receipt = register(connection, instance, crypto.new_submission_token(), ANSWERS)
-            decision = decision_for(number, instance.event.capacity or 0)
-            if decision:
-                (registration_id,) = connection.execute(
-                    "SELECT id FROM registrations WHERE pseudonym = ?", (receipt.pseudonym,)
-                ).fetchone()
-                decide(connection, instance.event.id, registration_id, decision, "benchmark", instance.event.capacity)
-    except BaseException as error:  # noqa: BLE001 - handed to the main thread
-        errors.append(error)
-    finally:
-        connection.close()
-
-
-def grow(instance: Instance, held: int, to: int) -> None:
-    """Register from ``held`` up to ``to`` registrations, WRITERS at once."""
-    errors: list[BaseException] = []
-    threads = [
-        threading.Thread(target=_writer, args=(instance, range(held + first, to), WRITERS, errors))
-        for first in range(WRITERS)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
 
 
 def build(into: Path, sizes: Sequence[int]) -> dict[int, Path]:
