@@ -8,7 +8,8 @@ the staff list and the auditor page are fetched as ana and aude (median of five)
 (its figure is printed, its target belongs to another change); then, with the server still up, twenty clients
 register while another process purges the tenth of the event that is due (the rejected, a week after their
 decision): no registration may fail or wait more than a second. On fresh copies and no server: the purge with
-nothing due (and the same without its scrub), with a tenth due, with everything due; `gatehouse audit verify` of
+nothing due (the second of two runs, as every night after the first; and the same without its scrub), with a
+tenth due, with everything due; `gatehouse audit verify` of
 an export of the log. Once: the auditor page over a log of 200,000 entries.
 
 Run:  python -m benchmarks.scale [--sizes 1000,10000,50000] [--built DIR]
@@ -110,8 +111,9 @@ def measure_size(built: Path, work: Path, size: int, people: dict) -> dict[str, 
         beside = purge_beside_registrations(server, on_day=_a_tenth_due())
         figures["beside_wait_ms"], figures["beside_failures"] = beside
         say("purge beside registrations")
-    nothing = timed_purge(scale_build.copy(built, work / "nothing"), datetime.date.today())
-    without = timed_purge(scale_build.copy(built, work / "without"), datetime.date.today(), scrub=False)
+    # The nightly purge: a first run (as at the server's start) has already done whatever was pending.
+    nothing = timed_purge(scale_build.copy(built, work / "nothing"), datetime.date.today(), runs=2)
+    without = timed_purge(scale_build.copy(built, work / "without"), datetime.date.today(), scrub=False, runs=2)
     figures["purge_nothing_s"], figures["purge_nothing_vs_no_scrub"] = nothing, nothing / without
     figures["purge_tenth_s"] = timed_purge(scale_build.copy(built, work / "tenth"), _a_tenth_due())
     everything = scale_build.copy(built, work / "all")
@@ -145,8 +147,8 @@ def _say(size: int) -> Callable[[str], None]:
     return say
 
 
-def measure(sizes: Sequence[int], built: Path | None = None) -> tuple[dict[int, dict[str, float]], float]:
-    """Figures per size, and the auditor page's median milliseconds over AUDIT_ENTRIES entries."""
+def measure(sizes: Sequence[int], built: Path | None = None) -> tuple[dict[int, dict[str, float]], tuple[float, float]]:
+    """Figures per size, and the auditor page's milliseconds over AUDIT_ENTRIES entries: first view, then median."""
     with tempfile.TemporaryDirectory() as folder:
         into = built or Path(folder) / "built"
         instances = scale_build.build(into, sizes)
@@ -157,8 +159,8 @@ def measure(sizes: Sequence[int], built: Path | None = None) -> tuple[dict[int, 
             work.mkdir()
             results[size] = measure_size(path, work, size, people)
         smallest = instances[min(instances)]
-        audit_ms = auditor_page_at(scale_build.copy(smallest, Path(folder) / "audit"), AUDIT_ENTRIES, people["aude"])
-    return results, audit_ms
+        audit_views = auditor_page_at(scale_build.copy(smallest, Path(folder) / "audit"), AUDIT_ENTRIES, people["aude"])
+    return results, audit_views
 
 
 def rows(results: dict[int, dict[str, float]]) -> Iterator[tuple[Figure, dict[int, float], float | None]]:
@@ -176,7 +178,7 @@ def main(argv: list[str] | None = None) -> None:
     options = parser.parse_args(argv)
     sizes = [int(size) for size in options.sizes.split(",")]
     started = time.perf_counter()
-    results, audit_ms = measure(sizes, options.built)
+    results, audit_views = measure(sizes, options.built)
     header = "".join(f"{size:>12,}" for size in sizes)
     print(f"\n{'measured':<62}{header}{'growth':>9}  {'target':<14} verdict")
     for figure, by_size, growth in rows(results):
@@ -185,8 +187,10 @@ def main(argv: list[str] | None = None) -> None:
         print(
             f"{figure.what + ' (' + figure.unit + ')':<62}{cells}{shown}  {figure.target:<14} {figure.verdict(by_size)}"
         )
+    first_ms, audit_ms = audit_views
     verdict = "met" if audit_ms <= 200 else "MISSED"
     print(f"{'auditor page at 200,000 log entries, median (ms)':<62}{audit_ms:>12.1f}  <= 200  {verdict}")
+    print(f"{'  its first view in a server process (whole chain) (ms)':<62}{first_ms:>12.1f}")
     print(f"({time.perf_counter() - started:.0f} s in all, building included)")
 
 

@@ -162,21 +162,57 @@ def _batch_transaction(connection: Connection, dry_run: bool) -> Iterator[Connec
 
 
 def _due(connection: Connection, event: Event, on_day: datetime.date) -> dict[str, list[tuple[str, Rule]]]:
-    """Registration id -> (field key, the first rule that ends it) for each value due: read, not locked."""
-    due: dict[str, list[tuple[str, Rule]]] = {}
-    for field_rule in event.fields:
-        taken: set[str] = set()
-        for rule in rules_due(event, field_rule, on_day):
+    """Registration id -> (field key, the first rule that ends it) for each value due; read, never locked.
+
+    Each rule that selects by status is one search of the status index; which values the selected registrations
+    hold is one look-up per registration (its values sit together in the primary key), or, once some field is
+    due as a whole, one pass over the values: never a look-up per field and registration.
+    """
+    rules = {field_rule.key: list(rules_due(event, field_rule, on_day)) for field_rule in event.fields}
+    selected: dict[tuple[str, tuple[object, ...]], set[str]] = {}
+    for rule in (rule for field_rules in rules.values() for rule in field_rules if rule.condition != "1"):
+        if (rule.condition, rule.parameters) not in selected:
             rows = connection.execute(
-                "SELECT f.registration_id FROM registrations AS r JOIN field_values AS f"  # noqa: S608 (rule SQL is ours)
-                f" ON f.registration_id = r.id AND f.field_key = ? WHERE r.event_id = ? AND ({rule.condition})",
-                (field_rule.key, event.id, *rule.parameters),
-            ).fetchall()
-            for (registration_id,) in rows:
-                if registration_id not in taken:
-                    taken.add(registration_id)
-                    due.setdefault(registration_id, []).append((field_rule.key, rule))
+                f"SELECT r.id FROM registrations AS r WHERE r.event_id = ? AND ({rule.condition})",  # noqa: S608 (ours)
+                (event.id, *rule.parameters),
+            )
+            selected[(rule.condition, rule.parameters)] = {registration_id for (registration_id,) in rows}
+    held: dict[str, set[str]] = {key: set() for key in rules}
+    for registration_id, field_key in _values_of(connection, event, rules, selected):
+        held.setdefault(field_key, set()).add(registration_id)
+    due: dict[str, list[tuple[str, Rule]]] = {}
+    for field_key, field_rules in rules.items():
+        left = held[field_key]
+        for rule in field_rules:
+            ending = left if rule.condition == "1" else left & selected[(rule.condition, rule.parameters)]
+            for registration_id in ending:
+                due.setdefault(registration_id, []).append((field_key, rule))
+            left = left - ending
     return due
+
+
+def _values_of(
+    connection: Connection,
+    event: Event,
+    rules: dict[str, list[Rule]],
+    selected: dict[tuple[str, tuple[object, ...]], set[str]],
+) -> Iterator[tuple[str, str]]:
+    """(registration id, field key) of every value the rules could end."""
+    if any(rule.condition == "1" for field_rules in rules.values() for rule in field_rules):
+        yield from connection.execute(
+            "SELECT registration_id, field_key FROM field_values"
+            " WHERE registration_id IN (SELECT id FROM registrations WHERE event_id = ?)",
+            (event.id,),
+        )
+        return
+    candidates = sorted(set().union(*selected.values()))
+    for start in range(0, len(candidates), 500):
+        chunk = candidates[start : start + 500]
+        chosen = ", ".join("?" * len(chunk))  # placeholders only
+        yield from connection.execute(
+            f"SELECT registration_id, field_key FROM field_values WHERE registration_id IN ({chosen})",  # noqa: S608
+            chunk,
+        )
 
 
 def _destroy_batch(
@@ -194,9 +230,12 @@ def _destroy_batch(
             groups.setdefault((field_key, rule), []).append(registration_id)
     destroyed_here: dict[str, dict[str, int]] = {}
     for (field_key, rule), ids in groups.items():
+        # The rule is checked again per row through the primary key: a subquery listing every registration the
+        # rule selects would be built anew for each batch.
         where = (
-            f"field_key = ? AND registration_id IN ({', '.join('?' * len(ids))}) AND registration_id IN"  # noqa: S608
-            f" (SELECT r.id FROM registrations AS r WHERE r.event_id = ? AND ({rule.condition}))"
+            f"field_key = ? AND registration_id IN ({', '.join('?' * len(ids))}) AND EXISTS"  # noqa: S608
+            " (SELECT 1 FROM registrations AS r WHERE r.id = field_values.registration_id AND r.event_id = ?"
+            f" AND ({rule.condition}))"
         )
         parameters = (field_key, *ids, event.id, *rule.parameters)
         # Kept by id, so that a restore from an older backup does not bring the value back.
