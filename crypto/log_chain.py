@@ -92,15 +92,31 @@ class Verification:
     def ok(self) -> bool:
         return not self.problem
 
+    def prefix(self) -> VerifiedPrefix | None:
+        """Where the next verification of this same log may start: None unless it holds and is signed somewhere."""
+        if not self.ok or not self.last_signed_seq:
+            return None
+        return VerifiedPrefix(self.last_signed_seq, self.last_signed_hash, self.checkpoints)
+
     @property
     def head_code(self) -> str | None:
         """The code of the last signed checkpoint, for an auditor to copy; None unless the whole log holds."""
         return head_code(self.last_signed_seq, self.last_signed_hash) if self.ok and self.last_signed_seq else None
 
 
-def first_broken_link(entries: Iterable[LogEntry]) -> tuple[int, str] | None:
-    """(entry number, what is wrong) for the first entry whose chain does not hold, or None."""
-    previous, expected_seq = GENESIS_HASH, 1
+@dataclass(frozen=True)
+class VerifiedPrefix:
+    """A log found to hold up to a signed checkpoint: where a later verification of the same log may start."""
+
+    seq: int  # the entry the last verified checkpoint covers
+    entry_hash: bytes
+    checkpoints: int  # how many checkpoints cover entries up to seq, every one verified
+
+
+def first_broken_link(entries: Iterable[LogEntry], since: VerifiedPrefix | None = None) -> tuple[int, str] | None:
+    """(entry number, what is wrong) for the first entry whose chain does not hold, or None; ``since``: the
+    entries given follow a prefix already verified."""
+    previous, expected_seq = (since.entry_hash, since.seq + 1) if since else (GENESIS_HASH, 1)
     for entry in entries:
         if entry.seq != expected_seq:
             return expected_seq, f"entry {expected_seq} is missing or out of place (entry {entry.seq} stands there)"
@@ -121,23 +137,27 @@ def verify_log(
     checkpoints: Sequence[Checkpoint],
     public_key: bytes,
     head_signed: bool = True,
+    since: VerifiedPrefix | None = None,
 ) -> Verification:
     """Check every link and every checkpoint signature; report the first problem, naming the entry.
 
     An export is signed at its head when it is written, so by default entries after the last
     checkpoint are a problem (appended later); a live log may have some since the last daily signing.
+    With ``since``, ``entries`` and ``checkpoints`` are those after a prefix verified before, and only they
+    are checked; the counts reported are the whole log's.
     """
-    count = len(entries)
-    broken = first_broken_link(entries)
+    count = len(entries) + (since.seq if since else 0)
+    checkpoint_count = len(checkpoints) + (since.checkpoints if since else 0)
+    last_signed, last_signed_hash = (since.seq, since.entry_hash) if since else (0, b"")
+    broken = first_broken_link(entries, since)
     if broken is not None:
-        return Verification(count, len(checkpoints), 0, broken[1], broken[0])
+        return Verification(count, checkpoint_count, last_signed, broken[1], broken[0])
     try:
         verify_key = VerifyKey(public_key)
     except (ValueError, TypeError):
-        return Verification(count, len(checkpoints), 0, "the public key is not an Ed25519 public key")
+        return Verification(count, checkpoint_count, last_signed, "the public key is not an Ed25519 public key")
 
     by_seq = {entry.seq: entry for entry in entries}
-    last_signed, last_signed_hash = 0, b""
     for checkpoint in sorted(checkpoints, key=lambda c: c.seq):
         try:
             verify_key.verify(
@@ -146,7 +166,7 @@ def verify_log(
         except (BadSignatureError, ValueError, TypeError):
             return Verification(
                 count,
-                len(checkpoints),
+                checkpoint_count,
                 last_signed,
                 f"the checkpoint at entry {checkpoint.seq} is not signed by this key, or was changed",
                 checkpoint.seq,
@@ -155,7 +175,7 @@ def verify_log(
         if entry is None:
             return Verification(
                 count,
-                len(checkpoints),
+                checkpoint_count,
                 last_signed,
                 f"entries are missing at the end: a signed checkpoint covers entry {checkpoint.seq},"
                 f" but the log ends at entry {count}",
@@ -164,7 +184,7 @@ def verify_log(
         if entry.entry_hash != checkpoint.head_hash:
             return Verification(
                 count,
-                len(checkpoints),
+                checkpoint_count,
                 last_signed,
                 f"the log was rewritten at or before entry {checkpoint.seq}: its hash differs from the signed"
                 f" checkpoint (entries after the checkpoint at entry {last_signed} may have been changed)",
@@ -174,13 +194,13 @@ def verify_log(
     if head_signed and last_signed < count:
         return Verification(
             count,
-            len(checkpoints),
+            checkpoint_count,
             last_signed,
             f"entries {last_signed + 1} to {count} are not covered by any signed checkpoint: they were added"
             " after the export was signed",
             last_signed + 1,
         )
-    return Verification(count, len(checkpoints), last_signed, last_signed_hash=last_signed_hash)
+    return Verification(count, checkpoint_count, last_signed, last_signed_hash=last_signed_hash)
 
 
 # What an auditor keeps between two visits, against someone who holds the signing key and can rewrite and

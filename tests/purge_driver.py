@@ -1,8 +1,8 @@
 """Runs the real purge on an instance folder, and stops for good when it reaches a named step, so that a test
 can kill it exactly there: `python -m tests.purge_driver FOLDER STEP` prints "at STEP" and waits to be killed.
 
-The steps are those `app.registrations.retention.purge` reports: "field KEY" for each field, "data keys",
-"records", "log", "commit" (all inside the transaction), then "scrub" (after the commit).
+The steps are those `app.registrations.retention.purge` reports: "due", "batch N" for each batch (one transaction
+each), "messages", "letters", "log", then "scrub".
 """
 
 from __future__ import annotations

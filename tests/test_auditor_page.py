@@ -166,3 +166,36 @@ def test_a_before_in_range_pages_back_through_the_log(client, team):
         assert client.get(f"/staff/audit?{query}").status_code == 200, query
     html = client.get("/staff/audit?before=3").get_data(as_text=True)
     assert re.findall(r"<tr><td>(\d+)</td><td class=\"nowrap\">\d{4}-", html) == ["1", "2"]
+
+
+def test_an_entry_changed_after_the_page_verified_the_log_is_reported_at_the_next_view(app, client, team):
+    """The page checks only what follows the checkpoint it verified last: what follows is still checked."""
+    login(client, team["audrey"])
+    client.post("/staff/audit/export", data={"csrf_token": csrf(client, "/staff/audit")})  # signs a checkpoint
+    assert "The log verifies" in client.get("/staff/audit").get_data(as_text=True)
+    assert state_of(app).audit_verified is not None, "the page keeps how far the log held"
+    register_canary(app.test_client(), CANARY)
+    login(app.test_client(), team["ana"])  # entries after the checkpoint
+    connection = state_of(app).instance.connect()
+    try:
+        last = audit.last_entries(connection, 1)[0].seq
+        connection.execute("UPDATE audit_log SET reason = 'altered' WHERE seq = ?", (last,))
+    finally:
+        connection.close()
+    html = client.get("/staff/audit").get_data(as_text=True)
+    assert "The log does not verify" in html and f"entry {last} was changed" in html
+
+
+def test_a_rewritten_checkpoint_before_the_one_the_page_verified_makes_it_check_the_whole_log(app, client, team):
+    login(client, team["audrey"])
+    for _ in range(3):
+        client.post("/staff/audit/export", data={"csrf_token": csrf(client, "/staff/audit")})
+    assert "The log verifies" in client.get("/staff/audit").get_data(as_text=True)
+    connection = state_of(app).instance.connect()
+    try:
+        connection.execute(
+            "UPDATE audit_checkpoints SET day = '2001-01-01' WHERE seq = (SELECT min(seq) FROM audit_checkpoints)"
+        )
+    finally:
+        connection.close()
+    assert "The log does not verify" in client.get("/staff/audit").get_data(as_text=True)

@@ -15,8 +15,10 @@ from app.storage import db
 from tests.retention_helpers import register_one
 from tests.staff_fixtures import TEST_COST
 
-# Updated as they are used, holding nothing to scrub (migration 0011): these columns alone do not mark it.
-UNMARKED_UPDATES = {"staff": {"last_totp_step"}, "registrations": {"messages_seen", "exported_in"},
+# Updated as they are used, holding nothing to scrub (migration 0011), or what the log holds anyway (a decision's
+# status and day, migration 0013): these columns alone do not mark it.
+UNMARKED_UPDATES = {"staff": {"last_totp_step"},
+                    "registrations": {"messages_seen", "exported_in", "status", "decided_day"},
                     "kit_withdrawals": {"exported_in"}}  # fmt: skip
 NOT_MARKING = {"scrub_pending"}
 

@@ -11,13 +11,14 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from nacl.signing import SigningKey
+from nacl.exceptions import BadSignatureError
+from nacl.signing import SigningKey, VerifyKey
 
 from app.common import base64_text
 from app.common.errors import GatehouseError
 from app.storage import db
 from crypto import log_chain
-from crypto.log_chain import Checkpoint, LogEntry, Verification
+from crypto.log_chain import Checkpoint, LogEntry, Verification, VerifiedPrefix
 
 Entry = LogEntry
 EXPORT_FORMAT = "gatehouse-audit-log"
@@ -146,12 +147,52 @@ def sign_head(connection: db.Connection, event_id: str) -> Checkpoint | None:
     return checkpoint
 
 
-def verify_stored(connection: db.Connection, event_id: str) -> Verification:
+def verify_stored(connection: db.Connection, event_id: str, since: VerifiedPrefix | None = None) -> Verification:
     """The stored log checked as an auditor checks an export, except that entries since the last
-    daily signing are expected."""
+    daily signing are expected.
+
+    With ``since`` (a prefix this process verified earlier: Verification.prefix()), the entries it covers are
+    not hashed again: once every checkpoint up to it still verifies against the entry hashes stored now, only the
+    entries after it are checked; otherwise the whole log is. An entry changed inside the prefix with its stored
+    hash left as it was is then caught by `gatehouse audit verify` and by this page after a restart, not at
+    once. A page shown often stays fast on a long log; `gatehouse audit verify` checks every entry of an export.
+    """
+    if since is not None and _prefix_stands(connection, event_id, since):
+        newer = [Checkpoint(*row) for row in connection.execute(
+            "SELECT * FROM audit_checkpoints WHERE seq > ? ORDER BY seq", (since.seq,)
+        )]  # fmt: skip
+        return log_chain.verify_log(
+            event_id,
+            entries(connection, after_seq=since.seq),
+            newer,
+            signing_public_key(connection),
+            head_signed=False,
+            since=since,
+        )
     return log_chain.verify_log(
         event_id, entries(connection), checkpoints(connection), signing_public_key(connection), head_signed=False
     )
+
+
+def _prefix_stands(connection: db.Connection, event_id: str, since: VerifiedPrefix) -> bool:
+    """Whether what the prefix covers still reads as it did: every checkpoint up to it signed by the instance's key
+    and holding the hash its entry has now (a few signatures, not the whole chain), and as many of them."""
+    covered = connection.execute(
+        "SELECT c.seq, c.day, c.head_hash, c.signature, a.entry_hash FROM audit_checkpoints AS c"
+        " LEFT JOIN audit_log AS a ON a.seq = c.seq WHERE c.seq <= ? ORDER BY c.seq",
+        (since.seq,),
+    ).fetchall()
+    if len(covered) != since.checkpoints or not covered or covered[-1][0] != since.seq:
+        return False
+    verify_key = VerifyKey(signing_public_key(connection))
+    for seq, day, head_hash, signature, stored_hash in covered:
+        if stored_hash != head_hash:
+            return False
+        try:
+            verify_key.verify(log_chain.checkpoint_message(event_id, seq, head_hash, day), signature)
+        except (BadSignatureError, ValueError, TypeError):
+            return False
+    return covered[-1][2] == since.entry_hash
 
 
 def export_document(connection: db.Connection, event_id: str) -> dict[str, Any]:

@@ -196,10 +196,11 @@ def has_values_for(connection: Connection, registration_id: str, field_keys: lis
 def withdraw(connection: Connection, found: Found) -> None:
     """Destroy the record at once: its ciphertexts and sealed data keys go in one transaction.
 
-    Only the audit entry with the pseudonym remains. The database is then scrubbed, so no
-    copy of the deleted ciphertexts stays in the file or its WAL.
+    Only the audit entry with the pseudonym remains. Each value is overwritten where it stands before it is
+    deleted (db.destroying); the database is then scrubbed, so no copy of the deleted ciphertexts stays in the
+    file or its WAL.
     """
-    with db.transaction(connection):
+    with db.destroying(connection):
         # On a field kit, a registration a bundle has already carried away is withdrawn by the next bundle too.
         connection.execute(
             "INSERT INTO kit_withdrawals (registration_id)"

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import crypto
 from app.keys.keyring import HeldKeys
 from app.registrations import destroyed
+from app.storage import db
 from app.storage.connection import Connection
 
 
@@ -99,13 +100,29 @@ def open_record(event_id: str, record: StoredRecord, keys: HeldKeys) -> dict[str
     return opened
 
 
-def destroy(connection: Connection, registration_id: str) -> None:
-    """Delete a registration with every ciphertext, sealed data key and message it had, inside the caller's transaction.
+# What a registration's rows hold that must leave the file with it, each overwritten in place before the rows are
+# deleted (db.overwrite); a unique column gets random bytes. Ids, pseudonyms, statuses and days are in the log.
+OVERWRITTEN = {
+    "messages": {"body": "zero", "key_for_compartment": "zero", "key_for_participant": "zero"},
+    "field_values": {"ciphertext": "zero"},
+    "data_keys": {"sealed_data_key": "zero"},
+    "registrations": {"codename_lookup": "random", "message_public_key": "zero", "message_salt": "zero"},
+}
 
-    The caller scrubs the database afterwards (app.storage.db.scrub), so no copy stays in free pages or the WAL.
-    """
-    connection.execute("DELETE FROM messages WHERE registration_id = ?", (registration_id,))
-    connection.execute("DELETE FROM field_values WHERE registration_id = ?", (registration_id,))
-    connection.execute("DELETE FROM data_keys WHERE registration_id = ?", (registration_id,))
-    connection.execute("DELETE FROM registrations WHERE id = ?", (registration_id,))
-    destroyed.record_registration(connection, registration_id)  # a restore must not bring it back
+
+def destroy(connection: Connection, registration_id: str) -> None:
+    """Inside db.destroying(): a registration with every ciphertext, sealed data key and message it had."""
+    destroy_all(connection, [registration_id])
+
+
+def destroy_all(connection: Connection, registration_ids: Sequence[str]) -> None:
+    """Inside db.destroying(): these registrations, each value overwritten where it stands, then deleted."""
+    if not registration_ids:
+        return
+    chosen = f"({', '.join('?' * len(registration_ids))})"  # placeholders only: every id is bound
+    for table, columns in OVERWRITTEN.items():
+        where = f"{'id' if table == 'registrations' else 'registration_id'} IN {chosen}"
+        db.overwrite(connection, table, columns, where, registration_ids)
+        connection.execute(f"DELETE FROM {table} WHERE {where}", tuple(registration_ids))  # noqa: S608
+    for registration_id in registration_ids:
+        destroyed.record_registration(connection, registration_id)  # a restore must not bring it back

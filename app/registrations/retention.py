@@ -3,25 +3,25 @@
 A value is destroyed on the day after the last day its rule keeps it. Three rules can end a
 value, and the earliest wins: the field's own rule (days after the event's last day, or after
 approval), the event's rule for rejected registrations, and the event's maximum, which nothing
-outlives. The database is then scrubbed (db.scrub), so the ciphertexts leave the file and its WAL; when nothing
-was deleted since the last scrub, there is nothing to scrub and the file is left as it is.
+outlives. Each value is overwritten where it stands before it is deleted (db.destroying), in short transactions;
+the database is then scrubbed (db.scrub), so the ciphertexts leave the file and its WAL. When nothing was deleted
+since the last scrub, there is nothing to scrub and the file is left as it is.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from app.audit import log as audit
 from app.events.definition import Event, Field
-from app.registrations import destroyed, letter_register
+from app.registrations import destroyed, letter_register, records
 from app.storage import db
 from app.storage.connection import Connection
 
 ACTOR = "system"
-# A registration of the event whose every sealed data key has gone: nothing of it is left to keep.
-_NO_KEY_LEFT = "event_id = ? AND NOT EXISTS (SELECT 1 FROM data_keys AS d WHERE d.registration_id = registrations.id)"
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,12 @@ def _no_progress(_step: str) -> None:
     pass
 
 
+# Registrations whose due values one transaction destroys: each batch holds the write lock for tens of
+# milliseconds at most, so registrations arriving meanwhile wait that long, never the whole purge.
+BATCH = 200
+MESSAGES_BATCH = 500
+
+
 def purge(
     connection: Connection,
     event: Event,
@@ -86,59 +92,62 @@ def purge(
     dry_run: bool = False,
     progress: Callable[[str], None] = _no_progress,
 ) -> PurgeReport:
-    """Destroy what is due on ``on_day`` in one transaction, log it, and checkpoint the WAL.
+    """Destroy what is due on ``on_day`` in short transactions, each logging what it destroyed, then scrub.
 
-    A dry run does the same work and rolls it back, so its counts are exactly what a purge would
-    destroy. Killed half-way, the transaction leaves the database as it was, and the next purge
-    does the whole job. ``progress`` is told each step as it starts: "field KEY", "data keys",
-    "messages", "records", "log", "commit", then "scrub" once the transaction is committed, if anything was deleted or
-    changed since the last scrub (db.scrub_pending).
+    What is due is read first, through the indexes, without the write lock. Then each batch of BATCH
+    registrations is one transaction (db.destroying): its due values, the data keys that guard nothing any more
+    and the records with no key left are overwritten in place and deleted, and one log entry per field says how
+    many went under which rule. Killed at any moment, the database holds whole batches and the log says exactly
+    what went; the next purge does the rest. A dry run does the same work and rolls each batch back, so its
+    counts are what a purge would destroy. ``progress`` is told each step as it starts: "due", "batch N",
+    "messages", "letters", "log", then "scrub" if anything was deleted or changed since the last scrub
+    (db.scrub_pending).
     """
+    return _purge(connection, event, on_day, dry_run, progress, scrub_anything_pending=True)
+
+
+def purge_at_start(connection: Connection, event: Event, on_day: datetime.date) -> PurgeReport:
+    """The purge a server runs as it starts: it scrubs after destroying something itself, but a scrub marked by
+    other changes (a revoked grant, a replaced answer) waits for the nightly purge, so that a start with nothing
+    due never rewrites the whole file."""
+    return _purge(connection, event, on_day, False, _no_progress, scrub_anything_pending=False)
+
+
+def _purge(
+    connection: Connection,
+    event: Event,
+    on_day: datetime.date,
+    dry_run: bool,
+    progress: Callable[[str], None],
+    scrub_anything_pending: bool,
+) -> PurgeReport:
     report = PurgeReport(on_day, dry_run)
-    connection.execute("BEGIN IMMEDIATE")
-    try:
-        for field_rule in event.fields:
-            progress(f"field {field_rule.key}")
-            for rule in rules_due(event, field_rule, on_day):
-                where = (
-                    "field_key = ? AND registration_id IN"  # noqa: S608 (rule SQL is ours)
-                    f" (SELECT r.id FROM registrations AS r WHERE r.event_id = ? AND ({rule.condition}))"
-                )
-                parameters = (field_rule.key, event.id, *rule.parameters)
-                # Kept by id, so that a restore from an older backup does not bring the value back.
-                destroyed.record_values(connection, where, parameters)
-                count = connection.execute(f"DELETE FROM field_values WHERE {where}", parameters).rowcount  # noqa: S608 (rule SQL is ours)
-                if count:
-                    report.values.setdefault(field_rule.key, {})[rule.name] = count
-        # A sealed data key that guards no value any more, then a registration with no key left.
-        progress("data keys")
-        report.data_keys = connection.execute(
-            "DELETE FROM data_keys WHERE NOT EXISTS (SELECT 1 FROM field_values AS f"
-            " WHERE f.registration_id = data_keys.registration_id AND f.data_key_id = data_keys.id)"
-        ).rowcount
-        progress("messages")
-        report.messages = _purge_messages(connection, event, on_day)
-        progress("records")
-        ended = connection.execute(f"SELECT id FROM registrations WHERE {_NO_KEY_LEFT}", (event.id,)).fetchall()  # noqa: S608
-        for (registration_id,) in ended:
-            destroyed.record_registration(connection, registration_id)
-            report.messages += connection.execute(
-                "DELETE FROM messages WHERE registration_id = ?", (registration_id,)
-            ).rowcount
-        report.records = connection.execute(f"DELETE FROM registrations WHERE {_NO_KEY_LEFT}", (event.id,)).rowcount  # noqa: S608
+    progress("due")
+    due = _due(connection, event, on_day)
+    ordered = sorted(due)
+    for number, start in enumerate(range(0, len(ordered), BATCH), 1):
+        progress(f"batch {number}")
+        batch = ordered[start : start + BATCH]
+        with _batch_transaction(connection, dry_run):
+            _destroy_batch(connection, event, batch, due, report)
+    progress("messages")
+    report.messages += _purge_messages(connection, event, on_day, dry_run)
+    progress("letters")
+    with _batch_transaction(connection, dry_run):
         report.letters_forgotten = letter_register.forget_expired(connection, event, on_day)
         report.checkin_forgotten = _forget_checkin(connection, event, on_day)
-        if not dry_run:
-            progress("log")
-            _log(connection, report)
-            progress("commit")
-    except BaseException:
-        connection.execute("ROLLBACK")
-        raise
-    connection.execute("ROLLBACK" if dry_run else "COMMIT")
-    # Also clears stale copies left by deletions since the last scrub (a revoked grant, a replaced answer); with
-    # nothing destroyed since, as at most starts and nights, the whole file is not rewritten for nothing.
-    if not dry_run and db.scrub_pending(connection):
+        if report.letters_forgotten and not dry_run:
+            audit.record(connection, ACTOR, "purge", "letter register", {"destroyed": report.letters_forgotten})
+        if report.checkin_forgotten and not dry_run:
+            audit.record(connection, ACTOR, "purge", "check-in", {"destroyed": report.checkin_forgotten})
+    if dry_run:
+        return report
+    progress("log")
+    with db.transaction(connection):
+        _log_run(connection, report)
+    destroyed_any = report.values_destroyed or report.data_keys or report.records or report.messages
+    forgotten = report.letters_forgotten or report.checkin_forgotten
+    if (destroyed_any or forgotten or scrub_anything_pending) and db.scrub_pending(connection):
         progress("scrub")
         db.scrub(connection)
     return report
@@ -155,24 +164,158 @@ def _forget_checkin(connection: Connection, event: Event, on_day: datetime.date)
     return forgotten
 
 
-def _purge_messages(connection: Connection, event: Event, on_day: datetime.date) -> int:
-    """Every message and answer of the event, once its rule for them (or its maximum) has run out."""
+@contextlib.contextmanager
+def _batch_transaction(connection: Connection, dry_run: bool) -> Iterator[Connection]:
+    if not dry_run:
+        with db.destroying(connection):
+            yield connection
+        return
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        yield connection
+    finally:
+        connection.execute("ROLLBACK")
+
+
+def _due(connection: Connection, event: Event, on_day: datetime.date) -> dict[str, list[tuple[str, Rule]]]:
+    """Registration id -> (field key, the first rule that ends it) for each value due; read, never locked.
+
+    Each rule that selects by status is one search of the status index; which values the selected registrations
+    hold is one look-up per registration (its values sit together in the primary key), or, once some field is
+    due as a whole, one pass over the values: never a look-up per field and registration.
+    """
+    rules = {field_rule.key: list(rules_due(event, field_rule, on_day)) for field_rule in event.fields}
+    selected: dict[tuple[str, tuple[object, ...]], set[str]] = {}
+    for rule in (rule for field_rules in rules.values() for rule in field_rules if rule.condition != "1"):
+        if (rule.condition, rule.parameters) not in selected:
+            rows = connection.execute(
+                f"SELECT r.id FROM registrations AS r WHERE r.event_id = ? AND ({rule.condition})",  # noqa: S608 (ours)
+                (event.id, *rule.parameters),
+            )
+            selected[(rule.condition, rule.parameters)] = {registration_id for (registration_id,) in rows}
+    held: dict[str, set[str]] = {key: set() for key in rules}
+    for registration_id, field_key in _values_of(connection, event, rules, selected):
+        held.setdefault(field_key, set()).add(registration_id)
+    due: dict[str, list[tuple[str, Rule]]] = {}
+    for field_key, field_rules in rules.items():
+        left = held[field_key]
+        for rule in field_rules:
+            ending = left if rule.condition == "1" else left & selected[(rule.condition, rule.parameters)]
+            for registration_id in ending:
+                due.setdefault(registration_id, []).append((field_key, rule))
+            left = left - ending
+    return due
+
+
+def _values_of(
+    connection: Connection,
+    event: Event,
+    rules: dict[str, list[Rule]],
+    selected: dict[tuple[str, tuple[object, ...]], set[str]],
+) -> Iterator[tuple[str, str]]:
+    """(registration id, field key) of every value the rules could end."""
+    if any(rule.condition == "1" for field_rules in rules.values() for rule in field_rules):
+        yield from connection.execute(
+            "SELECT registration_id, field_key FROM field_values"
+            " WHERE registration_id IN (SELECT id FROM registrations WHERE event_id = ?)",
+            (event.id,),
+        )
+        return
+    candidates = sorted(set().union(*selected.values()))
+    for start in range(0, len(candidates), 500):
+        chunk = candidates[start : start + 500]
+        chosen = ", ".join("?" * len(chunk))  # placeholders only
+        yield from connection.execute(
+            f"SELECT registration_id, field_key FROM field_values WHERE registration_id IN ({chosen})",  # noqa: S608
+            chunk,
+        )
+
+
+def _destroy_batch(
+    connection: Connection,
+    event: Event,
+    batch: list[str],
+    due: dict[str, list[tuple[str, Rule]]],
+    report: PurgeReport,
+) -> None:
+    """One transaction's work: the batch's due values (each rule checked again, inside the transaction), then the
+    data keys that guard nothing any more and the records with no key left, among these registrations only."""
+    groups: dict[tuple[str, Rule], list[str]] = {}
+    for registration_id in batch:
+        for field_key, rule in due[registration_id]:
+            groups.setdefault((field_key, rule), []).append(registration_id)
+    destroyed_here: dict[str, dict[str, int]] = {}
+    for (field_key, rule), ids in groups.items():
+        # The rule is checked again per row through the primary key: a subquery listing every registration the
+        # rule selects would be built anew for each batch.
+        where = (
+            f"field_key = ? AND registration_id IN ({', '.join('?' * len(ids))}) AND EXISTS"  # noqa: S608
+            " (SELECT 1 FROM registrations AS r WHERE r.id = field_values.registration_id AND r.event_id = ?"
+            f" AND ({rule.condition}))"
+        )
+        parameters = (field_key, *ids, event.id, *rule.parameters)
+        # Kept by id, so that a restore from an older backup does not bring the value back.
+        destroyed.record_values(connection, where, parameters)
+        db.overwrite(connection, "field_values", records.OVERWRITTEN["field_values"], where, parameters)
+        count = connection.execute(f"DELETE FROM field_values WHERE {where}", parameters).rowcount  # noqa: S608
+        if count:
+            by_rule = destroyed_here.setdefault(field_key, {})
+            by_rule[rule.name] = by_rule.get(rule.name, 0) + count
+    chosen = f"({', '.join('?' * len(batch))})"
+    # A sealed data key that guards no value any more, then a registration with no key left.
+    unguarding = (
+        f"registration_id IN {chosen} AND NOT EXISTS (SELECT 1 FROM field_values AS f"  # noqa: S608 (placeholders)
+        " WHERE f.registration_id = data_keys.registration_id AND f.data_key_id = data_keys.id)"
+    )
+    db.overwrite(connection, "data_keys", records.OVERWRITTEN["data_keys"], unguarding, batch)
+    report.data_keys += connection.execute(f"DELETE FROM data_keys WHERE {unguarding}", batch).rowcount  # noqa: S608
+    ended = [
+        registration_id
+        for (registration_id,) in connection.execute(
+            f"SELECT id FROM registrations WHERE id IN {chosen} AND NOT EXISTS"  # noqa: S608
+            " (SELECT 1 FROM data_keys AS d WHERE d.registration_id = registrations.id)",
+            batch,
+        )
+    ]
+    if ended:
+        of_ended = f"registration_id IN ({', '.join('?' * len(ended))})"  # placeholders only
+        report.messages += connection.execute(f"SELECT count(*) FROM messages WHERE {of_ended}", ended).fetchone()[0]  # noqa: S608
+        records.destroy_all(connection, ended)
+        report.records += len(ended)
+    for field_key, by_rule in sorted(destroyed_here.items()):
+        for name, count in by_rule.items():
+            report.values.setdefault(field_key, {})[name] = report.values.get(field_key, {}).get(name, 0) + count
+        if not report.dry_run:
+            detail = {"destroyed": sum(by_rule.values()), "rules": by_rule}
+            audit.record(connection, ACTOR, "purge", field_key, detail)
+
+
+def _purge_messages(connection: Connection, event: Event, on_day: datetime.date, dry_run: bool) -> int:
+    """Every message and answer of the event, once its rule for them (or its maximum) has run out; in batches."""
     due = event.messages_destroyed_on()
     if due is None or on_day < min(due, event.latest_destruction()):
         return 0
-    return connection.execute(
-        "DELETE FROM messages WHERE registration_id IN (SELECT id FROM registrations WHERE event_id = ?)", (event.id,)
-    ).rowcount
+    of_event = "registration_id IN (SELECT id FROM registrations WHERE event_id = ?)"
+    if dry_run:
+        return connection.execute(f"SELECT count(*) FROM messages WHERE {of_event}", (event.id,)).fetchone()[0]  # noqa: S608
+    total = 0
+    while True:
+        with db.destroying(connection):
+            chosen = (
+                f"(registration_id, number) IN (SELECT registration_id, number FROM messages WHERE {of_event}"  # noqa: S608
+                f" LIMIT {MESSAGES_BATCH})"
+            )
+            db.overwrite(connection, "messages", records.OVERWRITTEN["messages"], chosen, (event.id,))
+            count = connection.execute(f"DELETE FROM messages WHERE {chosen}", (event.id,)).rowcount  # noqa: S608
+            if count:
+                audit.record(connection, ACTOR, "purge", "messages", {"destroyed": count})
+        total += count
+        if count < MESSAGES_BATCH:
+            return total
 
 
-def _log(connection: Connection, report: PurgeReport) -> None:
-    """One entry per field with what was destroyed and under which rule; one for the run, once a day at least."""
-    for field_key, by_rule in sorted(report.values.items()):
-        audit.record(connection, ACTOR, "purge", field_key, {"destroyed": sum(by_rule.values()), "rules": by_rule})
-    if report.letters_forgotten:
-        audit.record(connection, ACTOR, "purge", "letter register", {"destroyed": report.letters_forgotten})
-    if report.checkin_forgotten:
-        audit.record(connection, ACTOR, "purge", "check-in", {"destroyed": report.checkin_forgotten})
+def _log_run(connection: Connection, report: PurgeReport) -> None:
+    """The run's entry, with its totals (each batch logged its values already): once a day at least."""
     last_run = audit.last_entry_with_action(connection, "purge run")
     destroyed_any = report.values_destroyed or report.records or report.messages
     if destroyed_any or last_run is None or last_run.day < audit.current_day(connection):
@@ -204,6 +347,18 @@ class FieldSchedule:
 
 def schedule(connection: Connection, event: Event) -> list[FieldSchedule]:
     counts = dict(connection.execute("SELECT field_key, count(*) FROM field_values GROUP BY field_key").fetchall())
+    # The earliest decision per field, for each status a rule counts from: one pass over that status's
+    # registrations (through the status index) and their values, not one join per field.
+    earliest = {
+        status: dict(
+            connection.execute(
+                "SELECT f.field_key, min(r.decided_day) FROM registrations AS r JOIN field_values AS f"
+                " ON f.registration_id = r.id WHERE r.event_id = ? AND r.status = ? GROUP BY f.field_key",
+                (event.id, status),
+            ).fetchall()
+        )
+        for status in ("approved", "rejected")
+    }
     rows = []
     for field_rule in event.fields:
         values = counts.get(field_rule.key, 0)
@@ -212,13 +367,13 @@ def schedule(connection: Connection, event: Event) -> list[FieldSchedule]:
                 field_rule,
                 rule_name(field_rule),
                 values,
-                _next_destruction(connection, event, field_rule) if values else None,
+                _next_destruction(event, field_rule, earliest) if values else None,
             )
         )
     return rows
 
 
-def _next_destruction(connection: Connection, event: Event, field_rule: Field) -> datetime.date:
+def _next_destruction(event: Event, field_rule: Field, earliest: dict[str, dict[str, str]]) -> datetime.date:
     candidates = [event.latest_destruction()]
     if field_rule.retention.after == "event":
         candidates.append(event.destroyed_on(field_rule))
@@ -226,13 +381,9 @@ def _next_destruction(connection: Connection, event: Event, field_rule: Field) -
     if event.retain_days_after_rejection is not None:
         steps.append(("rejected", event.retain_days_after_rejection))
     for status, days in steps:
-        earliest = connection.execute(
-            "SELECT min(r.decided_day) FROM registrations AS r JOIN field_values AS f ON f.registration_id = r.id"
-            " WHERE f.field_key = ? AND r.status = ?",
-            (field_rule.key, status),
-        ).fetchone()[0]
-        if earliest:
-            candidates.append(datetime.date.fromisoformat(earliest) + datetime.timedelta(days=days + 1))
+        decided = earliest[status].get(field_rule.key)
+        if decided:
+            candidates.append(datetime.date.fromisoformat(decided) + datetime.timedelta(days=days + 1))
     return min(candidates)
 
 

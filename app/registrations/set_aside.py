@@ -93,7 +93,7 @@ def destroy(connection: Connection, event: Event, registration_id: str, *, actor
     reason = reason.strip()
     if not 4 <= len(reason) <= MAX_REASON:
         raise ReasonRequired()
-    with db.transaction(connection):
+    with db.destroying(connection):
         pseudonym, status = pseudonym_and_status(connection, event.id, registration_id)
         day = set_aside_on(connection, registration_id)
         if day is None:

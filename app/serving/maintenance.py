@@ -18,12 +18,19 @@ from app.registrations import retention
 log = logging.getLogger("gatehouse")
 
 
-def run_daily(instance: Instance, backup_folder: Path | None = None) -> retention.PurgeReport:
+def run_daily(instance: Instance, backup_folder: Path | None = None, at_start: bool = False) -> retention.PurgeReport:
     """Purge what is due today, then sign the log's head (which the purge's own entry may have moved); then delete
-    the backups in ``backup_folder`` that are due (`gatehouse backup --into` also does, when it runs)."""
+    the backups in ``backup_folder`` that are due (`gatehouse backup --into` also does, when it runs).
+
+    At start (retention.purge_at_start), a scrub another change marked waits for the night: a start with nothing
+    due never rewrites the whole file.
+    """
     with instance.connection() as connection:
         today = retention.purge_day(connection)
-        report = retention.purge(connection, instance.event, today)
+        if at_start:
+            report = retention.purge_at_start(connection, instance.event, today)
+        else:
+            report = retention.purge(connection, instance.event, today)
         audit.sign_head(connection, instance.event.id)
     if backup_folder is not None:
         for deleted in rotation.rotate(backup_folder, instance.event.id, today):

@@ -47,7 +47,7 @@ def is_loopback(host: str) -> bool:
 
 def start_maintenance(instance: Instance, echo: Callable[[str], None], backup_folder: Path | None = None) -> None:
     """Retention runs at start-up and every day after, from this process: no external scheduler to forget."""
-    report = run_daily(instance, backup_folder)
+    report = run_daily(instance, backup_folder, at_start=True)
     if report.values_destroyed:
         echo(f"Purged {report.values_destroyed} expired values ({report.records} whole records) at start-up.")
     DailyMaintenance(instance, backup_folder=backup_folder).start()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from importlib import resources
 from pathlib import Path
 from urllib.parse import quote
@@ -112,6 +112,33 @@ def scrub(connection: Connection) -> None:
     connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     connection.execute("VACUUM")
     connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+@contextlib.contextmanager
+def destroying(connection: Connection) -> Iterator[Connection]:
+    """A write transaction that destroys in place: overwrite() each value, then DELETE its row; scrub() after.
+
+    Overwriting first, with bytes of the value's own length where it stands, means that whatever copy a B-tree
+    rebalance makes while the rows are deleted is a copy of those bytes, and secure_delete zeroes each cell
+    deleted and each page freed. It does not reach copies left in the unused middle of other pages by earlier
+    rebalances (SQLite rebuilds a page without clearing that area): only scrub() does, which is why every
+    destruction is followed by one (tests/security/test_destroyed_at_scale.py finds them otherwise).
+    """
+    with transaction(connection):
+        yield connection
+
+
+def overwrite(
+    connection: Connection, table: str, columns: dict[str, str], where: str, parameters: Sequence[object]
+) -> int:
+    """Inside destroying(): overwrite these columns of the rows matching ``where`` in place, each value with as
+    many bytes as it holds: zeros, or random bytes for a column that must stay unique ("random")."""
+    assignments = ", ".join(
+        f"{column} = {'randomblob' if kind == 'random' else 'zeroblob'}(length({column}))"
+        for column, kind in columns.items()
+    )
+    # Table, columns and condition are the caller's own SQL; every value is bound as a parameter.
+    return connection.execute(f"UPDATE {table} SET {assignments} WHERE {where}", tuple(parameters)).rowcount  # noqa: S608
 
 
 def scrub_pending(connection: Connection) -> bool:

@@ -50,12 +50,15 @@ def overview(session: StaffSession) -> str:
         if before is None
         else audit.entries(connection, after_seq=max(0, before - 1 - PAGE_SIZE), limit=min(PAGE_SIZE, before - 1))
     )
+    web = state.state()
+    verification = audit.verify_stored(connection, event.id, since=web.audit_verified)
+    web.audit_verified = verification.prefix()
     return render_template(
         "staff/audit.html",
         session=session,
         logout=LogoutForm(),
         export_form=ExportForm(),
-        verification=audit.verify_stored(connection, event.id),
+        verification=verification,
         public_key=audit.public_key_text(audit.signing_public_key(connection)),
         schedule=retention.schedule(connection, event),
         by_status=retention.records_by_status(connection, event.id),

@@ -19,6 +19,7 @@ from app.staff.login_limits import LoginLimits
 from app.staff.sessions import SessionStore
 from app.storage.connection import Connection
 from app.web.onion import OnionAddress
+from crypto.log_chain import VerifiedPrefix
 
 _EXTENSION = "gatehouse"
 
@@ -40,6 +41,8 @@ class WebState:
     # Closing the last connection to a WAL database checkpoints it; one idle connection held for the
     # application's life lets each request close its own cheaply. Auto-checkpoints still run.
     wal_holder: Connection | None = None
+    # How far this process found the stored audit log to hold: the auditor page checks only what follows.
+    audit_verified: VerifiedPrefix | None = None
     closed: bool = False  # wiped while serving: every page now says the service is closed
 
     def close(self) -> None:

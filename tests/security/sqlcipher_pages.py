@@ -10,6 +10,7 @@ the first page starts with the file's 16-byte salt in the clear.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -55,3 +56,23 @@ def every_page_decrypted(database: Path, database_key: bytes) -> bytes:
     """The database file and its WAL, every page decrypted and joined: all a key holder can read, live or not."""
     wal = database.with_name(database.name + "-wal")
     return b"".join(database_pages(database, database_key) + wal_pages(wal, database_key))
+
+
+def values_still_in(values: list[bytes], data: bytes) -> list[bytes]:
+    """Those values of which some 16-byte stretch, at any offset, is somewhere in ``data``; fast on megabytes.
+
+    Every 8-byte window of every value, at every offset, is indexed; ``data`` is read 8 bytes at a time at
+    aligned places, one of which any 16-byte stretch covers whole; each hit is then checked on the bytes around it.
+    """
+    owners: dict[int, list[int]] = {}
+    for number, value in enumerate(values):
+        for start in range(len(value) - 7):
+            owners.setdefault(int.from_bytes(value[start : start + 8], sys.byteorder), []).append(number)
+    found: set[int] = set()
+    for place, word in enumerate(memoryview(data[: len(data) // 8 * 8]).cast("Q")):
+        for number in owners.get(word, ()):
+            around = data[max(0, place * 8 - 16) : place * 8 + 24]
+            value = values[number]
+            if number not in found and any(value[i : i + 16] in around for i in range(len(value) - 15)):
+                found.add(number)
+    return [values[number] for number in sorted(found)]
