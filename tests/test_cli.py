@@ -109,6 +109,8 @@ EVERY_COMMAND = (
     "audit",
     "backup",
     "bundle",
+    "check-event",
+    "checkin",
     "demo",
     "doctor",
     "grant",

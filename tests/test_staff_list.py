@@ -163,7 +163,7 @@ def test_status_words_go_through_the_catalog_and_never_break_mid_word(app, clien
     catalog = (ROOT / "app" / "web" / "translations" / "messages.pot").read_text("utf-8")
     for status in listing.STATUSES:
         assert f'msgid "{status}"' in catalog, f"{status} is not marked for translation"
-    style = (ROOT / "app" / "web" / "style.css").read_text("utf-8")
+    style = (ROOT / "app" / "web" / "staff.css").read_text("utf-8")  # the staff pages' own stylesheet
     rule = re.search(r"(?:^|[}\n])([^{}]*\.status[^{}]*)\{([^}]*)\}", style)
     assert rule and "white-space:nowrap" in rule.group(2) and "overflow-wrap:normal" in rule.group(2), rule
 

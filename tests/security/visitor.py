@@ -104,8 +104,9 @@ def status(participant: Participant) -> Page:
 def send_follow_up(participant: Participant, answers: dict[str, str]) -> Page:
     """The details asked after approval, sent from the status page as the participant would."""
     page = status(participant)
-    record = re.search(r'name="record"[^>]*value="([^"]+)"', page.html).group(1)
-    csrf = dict(_CSRF.findall(page.html))["csrf_token"]
+    form = page.html.split('action="/status/follow-up')[1].split("</form>")[0]  # the page has a form per action
+    record = re.search(r'name="record"[^>]*value="([^"]+)"', form).group(1)
+    csrf = dict(_CSRF.findall(form))["csrf_token"]
     return participant.visitor.request("/status/follow-up", {"csrf_token": csrf, "record": record, **answers})
 
 
