@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime
+import json
 import os
 import re
 import socket
@@ -116,22 +118,57 @@ def _median_ms(client, path: str) -> float:
 
 
 def staff_pages(instance_path: Path, people: dict[str, Person]) -> dict[str, float]:
-    """The staff list as ana, the auditor page as aude (through the Flask application), the export once."""
+    """The staff list as ana, the auditor page as aude (through the Flask application)."""
     app = create_app({"INSTANCE_DIR": instance_path})
     staff, auditor = app.test_client(), app.test_client()
     for client, person in ((staff, people["ana"]), (auditor, people["aude"])):
         person.last_step = 0  # a fresh copy: no code of theirs was used on it yet
         if login(client, person).status_code != 303:
             raise RuntimeError(f"{person.username} could not log in")
-    figures = {"staff_list_ms": _median_ms(staff, "/staff/"), "auditor_ms": _median_ms(auditor, "/staff/audit")}
-    token = _CSRF.search(staff.get("/staff/").get_data(as_text=True))
+    return {"staff_list_ms": _median_ms(staff, "/staff/"), "auditor_ms": _median_ms(auditor, "/staff/audit")}
+
+
+def export_in_its_own_process(instance_path: Path, ana: Person) -> dict[str, float]:
+    """The staff export, as the server makes it, in a process that does nothing else: its seconds, and the
+    process's resident memory at its peak (VmHWM) and once the download is over."""
+    done = subprocess.run(  # noqa: S603 (our own interpreter and module)
+        [sys.executable, "-m", "benchmarks.scale_measures", "export", str(instance_path)],
+        input=json.dumps(dataclasses.asdict(ana)),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"the export failed: {done.stderr[-2000:]}")
+    return json.loads(done.stdout)
+
+
+def _export_command(instance_path: str) -> None:
+    """Log in as the person on stdin, download the export a chunk at a time (as a browser would, keeping
+    nothing), and print the figures as JSON."""
+    person = Person(**json.loads(sys.stdin.read()))
+    client = create_app({"INSTANCE_DIR": Path(instance_path)}).test_client()
+    if login(client, person).status_code != 303:
+        raise RuntimeError(f"{person.username} could not log in")
+    token = _CSRF.search(client.get("/staff/").get_data(as_text=True))
+    before = resident_memory(os.getpid()).rss_bytes
     started = time.perf_counter()
-    response = staff.post("/staff/export", data={"csrf_token": token.group(1) if token else "", "reason": "scale"})
-    response.get_data()
-    figures["export_s"] = time.perf_counter() - started
-    if response.status_code != 200:
+    response = client.post(
+        "/staff/export", data={"csrf_token": token.group(1) if token else "", "reason": "scale"}, buffered=False
+    )
+    received = sum(len(chunk) for chunk in response.iter_encoded())
+    response.close()
+    seconds = time.perf_counter() - started
+    if response.status_code != 200 or not received:
         raise RuntimeError(f"the export answered {response.status_code}")
-    return figures
+    memory = resident_memory(os.getpid())
+    figures = {
+        "export_s": seconds,
+        "export_peak_mb": memory.hwm_bytes / MB,
+        "export_after_mb": memory.rss_bytes / MB,
+        "export_before_mb": before / MB,
+    }
+    print(json.dumps(figures))
 
 
 def purge_beside_registrations(server: Server, on_day: datetime.date) -> tuple[float, int]:
@@ -216,3 +253,5 @@ def _purge_command(instance_path: str, day: str) -> None:
 
 if __name__ == "__main__" and sys.argv[1:2] == ["purge"]:
     _purge_command(*sys.argv[2:4])
+if __name__ == "__main__" and sys.argv[1:2] == ["export"]:
+    _export_command(sys.argv[2])
