@@ -19,7 +19,7 @@ from app.kits.instance import is_kit, open_kit
 from app.kits.sync import SyncError, export_for_central, import_from_kit, mark_exported
 from app.registrations import letter_blocks, letter_document
 from app.staff.accounts import normalise_username
-from app.staff.offline_export import OpenedExport, StaffExportError, export_for_staff, open_staff_export, write_outputs
+from app.staff.offline_export import StaffExportError, export_for_staff, open_staff_export, write_outputs
 from app.staff.offline_letters import OfflineLetters, make_offline_letters
 from offline_bundle import MIN_PART_SIZE, BundleError, NotForThisKey
 
@@ -227,7 +227,7 @@ def open_(
                 opened, staff_key, reason=reason, today=SYSTEM_CLOCK.date(), language=language, only=only,
                 overrides=override, override_reason=override_reason,
             )  # fmt: skip
-            paths = _write_letters(out_dir, opened, letters)
+            paths = _write_letters(out_dir, letters)
         else:
             paths = write_outputs(out_dir, opened)
     except crypto.WrongPassphrase:
@@ -264,7 +264,7 @@ def open_(
     click.echo("These files hold personal data in the clear: keep them on this machine, and destroy them when done.")
 
 
-def _write_letters(out_dir: Path, opened: OpenedExport, letters: OfflineLetters) -> list[Path]:
+def _write_letters(out_dir: Path, letters: OfflineLetters) -> list[Path]:
     """The letters in a new folder, and beside them the letters-made bundle to carry to central."""
     if not letters.run.letters:
         return []
