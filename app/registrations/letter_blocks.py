@@ -25,7 +25,7 @@ from app.audit import log as audit
 from app.common import base64_text
 from app.common.errors import GatehouseError
 from app.events.definition import Event
-from app.registrations import letter_register, set_aside
+from app.registrations import letter_register, letters, set_aside
 from app.storage import db
 from app.storage.connection import Connection
 from crypto import letters as letter_crypto
@@ -214,7 +214,7 @@ def _log(connection: Connection, event: Event, made: MadeOffline) -> None:
         checks = {"pseudonyms": list(made.overridden), "checks": list(made.override_checks), **offline}
         audit.record(connection, made.username, "letter checks overridden", event.id, checks, made.override_reason)
     references = {e.pseudonym: letter_register.reference_of(event, e.number) for e in made.entries}
-    registered = {"references": references, "refused": list(made.refused), **offline}
+    registered = {**letters.registered(references, made.refused), **offline}
     audit.record(connection, made.username, "letters registered", event.id, registered, made.reason)
 
 

@@ -149,7 +149,9 @@ def make_letters(
         made, refused, overridden = write_letters(event, language, opened, overrides, register)
         if overridden:
             record_overrides(connection, actor, event, overridden, override_reason)
-        audit.record(connection, actor, "letters registered", event.id, registered(made, refused), reason.strip())
+        references = {letter.pseudonym: letter.reference for letter in made}
+        detail = registered(references, [f.pseudonym for f in refused])
+        audit.record(connection, actor, "letters registered", event.id, detail, reason.strip())
     return LetterRun(tuple(made), (), tuple(refused), tuple(overridden), run.set_aside, run.not_opened)
 
 
@@ -196,11 +198,12 @@ def record_overrides(
     audit.record(connection, actor, "letter checks overridden", event.id, checks, override_reason.strip())
 
 
-def registered(made: Sequence[Letter], refused: Sequence[Finding]) -> dict[str, object]:
-    """The detail of a "letters registered" entry: each reference by pseudonym, and who got none."""
+def registered(references: Mapping[str, str], refused: Sequence[str]) -> dict[str, object]:
+    """The detail of a "letters registered" entry, on central or from a laptop: each reference by pseudonym,
+    and who got none."""
     return {
-        "references": {letter.pseudonym: letter.reference for letter in made},
-        "refused": [f.pseudonym for f in refused],
+        "references": dict(references),
+        "refused": list(refused),
     }
 
 
