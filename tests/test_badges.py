@@ -151,8 +151,8 @@ def _damage(app, pseudonym: str, field_key: str) -> None:
                 (field_key, pseudonym),
             ).fetchone()
             connection.execute(
-                "UPDATE field_values SET ciphertext = ? WHERE field_key = ?"
-                " AND registration_id = (SELECT id FROM registrations WHERE pseudonym = ?)",
+                "UPDATE sealed_slots SET content = ? WHERE slot = (SELECT slot FROM field_value_slots"
+                " WHERE field_key = ? AND registration_id = (SELECT id FROM registrations WHERE pseudonym = ?))",
                 (bytes([ciphertext[0] ^ 1]) + ciphertext[1:], field_key, pseudonym),
             )
     finally:

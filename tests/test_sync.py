@@ -155,8 +155,8 @@ def test_a_codename_already_here_is_skipped_and_a_taken_pseudonym_is_replaced(ki
             new_id = crypto.registration_id_for(lookup)
             for table, column in (
                 ("registrations", "id"),
-                ("data_keys", "registration_id"),
-                ("field_values", "registration_id"),
+                ("data_key_slots", "registration_id"),
+                ("field_value_slots", "registration_id"),
             ):
                 other_connection.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ?", (new_id, old_id))  # noqa: S608
             other_connection.execute("UPDATE registrations SET codename_lookup = ?", (lookup,))
@@ -307,7 +307,7 @@ def test_authentic_bundles_for_another_event_definition_or_with_foreign_keys_are
     connection = kit.instance.connect()
     try:
         with db.transaction(connection):
-            connection.execute("UPDATE data_keys SET key_generation = 7 WHERE compartment = 'needs'")
+            connection.execute("UPDATE data_key_slots SET key_generation = 7 WHERE compartment = 'needs'")
         made = export(kit)
         with db.transaction(connection):
             connection.execute("UPDATE events SET definition = definition || '# changed'")

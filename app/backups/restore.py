@@ -30,12 +30,24 @@ from app.storage.connection import Connection
 
 ACTOR = "cli"
 # Rows that are part of one registration, by the column that names it: not written back once it was destroyed.
+# A backup of schema 15 or later holds the rows that name slots (data_key_slots, …); an older one, the tables that
+# held the values themselves (data_keys, …), which the migration then moves into slots.
 REGISTRATION_ROWS = {
     "registrations": "id",
     "data_keys": "registration_id",
+    "data_key_slots": "registration_id",
     "field_values": "registration_id",
+    "field_value_slots": "registration_id",
     "set_aside": "registration_id",
     "messages": "registration_id",  # a withdrawn registration's messages and answers went with it
+    "message_slots": "registration_id",
+}
+VALUES = ("field_values", "field_value_slots")
+# The columns that name a slot (app.storage.slots), by table: a slot no row written back names is written as zeros.
+SLOT_COLUMNS = {
+    "data_key_slots": ("slot",),
+    "field_value_slots": ("slot",),
+    "message_slots": ("key_for_compartment_slot", "key_for_participant_slot", "body_slot"),
 }
 
 
@@ -113,9 +125,11 @@ def _build(connection: Connection, backup: OpenedBackup) -> RestoreReport:
     gone_values = {(item.registration_id, item.field_key, item.data_key_id) for item in every_destroyed}
     counts = {"registrations": 0, "values": 0}
     connection.execute("PRAGMA foreign_keys = OFF")  # tables are written in name order, not in reference order
+    kept = [(table, _kept(table, rows, gone, gone_values, counts)) for table, rows in backup.tables]
+    named = _named_slots(kept)
     with db.transaction(connection):
-        for table, rows in backup.tables:
-            tables.insert(connection, table, _kept(table, rows, gone, gone_values, counts))
+        for table, rows in kept:
+            tables.insert(connection, table, _emptied(rows, named) if table.name == "sealed_slots" else rows)
     broken = connection.execute("PRAGMA foreign_key_check").fetchall()
     connection.execute("PRAGMA foreign_keys = ON")
     if broken:
@@ -172,7 +186,7 @@ def _kept(
     kept = [row for row in rows if row[at] not in gone]
     if table.name == "registrations":
         counts["registrations"] = len(rows) - len(kept)
-    if table.name == "field_values":
+    if table.name in VALUES:
         registration, field_key, data_key = (
             table.columns.index(c) for c in ("registration_id", "field_key", "data_key_id")
         )
@@ -180,6 +194,21 @@ def _kept(
         counts["values"] = len(kept) - len(values)
         kept = values
     return kept
+
+
+def _named_slots(kept: list[tuple[Table, list[tuple[Value, ...]]]]) -> set[Value]:
+    """Every slot a row written back names."""
+    named: set[Value] = set()
+    for table, rows in kept:
+        at = [table.columns.index(column) for column in SLOT_COLUMNS.get(table.name, ())]
+        named.update(row[i] for row in rows for i in at)
+    return named
+
+
+def _emptied(rows: list[tuple[Value, ...]], named: set[Value]) -> list[tuple[Value, ...]]:
+    """The slots (slot, length, used, content) as written back: one that no row names any more, free and zeroed,
+    so that what it held (a value destroyed since the backup was taken) does not come back."""
+    return [row if row[0] in named else (row[0], row[1], 0, bytes(int(row[1] or 0))) for row in rows]
 
 
 def _own_record(backup: OpenedBackup) -> list[Destroyed]:

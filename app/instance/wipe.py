@@ -22,8 +22,8 @@ from app.storage.connection import Connection
 
 # Table -> what a row there is, as the wipe reports it. Order matters: grants before the keys they reference.
 DESTROYED = (
-    ("field_values", "encrypted values"),
-    ("data_keys", "sealed data keys"),
+    ("field_value_slots", "encrypted values"),
+    ("data_key_slots", "sealed data keys"),
     ("grants", "compartment keys sealed to staff"),
     ("compartment_keys", "compartment keys sealed to the recovery key"),
     ("instance_keys", "instance keys (log signing, bundles)"),
@@ -48,6 +48,8 @@ def destroy_keys(connection: Connection, event_id: str, actor: str) -> WipeRepor
     audit.log(connection, actor, "wipe", detail={"destroying": counts})
     report.final_checkpoint = audit.sign_head(connection, event_id)
     with db.transaction(connection):
+        # Every sealed value, data key and message at once; deleting the rows that named them then finds none.
+        connection.execute("DELETE FROM sealed_slots")
         for table, what in DESTROYED:
             connection.execute(f"DELETE FROM {table}")  # noqa: S608 (table names are ours)
             report.destroyed[what] = counts[what]

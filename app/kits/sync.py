@@ -186,7 +186,7 @@ def import_from_kit(
         detail = {key: value for key, value in vars(report).items() if key not in ("kit", "replay")}
         audit.record(connection, "cli", "bundle import", kit, detail)
     if report.withdrawn:
-        db.scrub(connection)  # no copy of a withdrawn record stays in the file or its WAL
+        db.checkpoint(connection)  # zeroed in their slots: no copy of a withdrawn record stays in the file or its WAL
     return report
 
 

@@ -20,7 +20,7 @@ from app.events.definition import Event, MessageRules
 from app.keys import keyring
 from app.keys.keyring import HeldKeys
 from app.registrations import lifecycle
-from app.storage import db
+from app.storage import db, slots
 from app.storage.connection import Connection
 
 # What a canned message's plaintext starts with: the participant reads its text in the language of the page.
@@ -182,9 +182,10 @@ def _store(
         compartment_key=current.public_key,
         participant_public_key=participant_public_key,
     )
+    # Each sealed part in a slot of its own (app.storage.slots), zeroed where it stands when the message goes.
     connection.execute(
-        "INSERT INTO messages (registration_id, number, from_participant, day, compartment, key_generation,"
-        " key_for_compartment, key_for_participant, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO message_slots (registration_id, number, from_participant, day, compartment, key_generation,"
+        " key_for_compartment_slot, key_for_participant_slot, body_slot) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             registration_id,
             number,
@@ -192,9 +193,9 @@ def _store(
             connection.clock.today(),
             compartment,
             current.generation,
-            sealed.key_for_compartment,
-            sealed.key_for_participant,
-            sealed.body,
+            slots.put(connection, sealed.key_for_compartment),
+            None if sealed.key_for_participant is None else slots.put(connection, sealed.key_for_participant),
+            slots.put(connection, sealed.body),
         ),
     )
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import crypto
 from app.keys.keyring import HeldKeys
 from app.registrations import destroyed
-from app.storage import db
+from app.storage import slots
 from app.storage.connection import Connection
 
 
@@ -26,16 +26,27 @@ class StoredRecord:
 def store_sealed_parts(
     connection: Connection, registration_id: str, sealed: crypto.SealedRecord, generations: dict[str, int]
 ) -> None:
+    """Inside the caller's transaction: each sealed data key and ciphertext into a slot of its own (app.storage.slots),
+    and the rows that say whose they are."""
     for part in sealed.parts:
         data_key_id = secrets.token_hex(16)
         connection.execute(
-            "INSERT INTO data_keys (registration_id, id, compartment, key_generation, sealed_data_key)"
+            "INSERT INTO data_key_slots (registration_id, id, compartment, key_generation, slot)"
             " VALUES (?, ?, ?, ?, ?)",
-            (registration_id, data_key_id, part.compartment, generations[part.compartment], part.sealed_data_key),
+            (
+                registration_id,
+                data_key_id,
+                part.compartment,
+                generations[part.compartment],
+                slots.put(connection, part.sealed_data_key),
+            ),
         )
         connection.executemany(
-            "INSERT INTO field_values (registration_id, field_key, data_key_id, ciphertext) VALUES (?, ?, ?, ?)",
-            [(registration_id, key, data_key_id, ciphertext) for key, ciphertext in part.ciphertexts.items()],
+            "INSERT INTO field_value_slots (registration_id, field_key, data_key_id, slot) VALUES (?, ?, ?, ?)",
+            [
+                (registration_id, key, data_key_id, slots.put(connection, ciphertext))
+                for key, ciphertext in part.ciphertexts.items()
+            ],
         )
 
 
@@ -100,14 +111,11 @@ def open_record(event_id: str, record: StoredRecord, keys: HeldKeys) -> dict[str
     return opened
 
 
-# What a registration's rows hold that must leave the file with it, each overwritten in place before the rows are
-# deleted (db.overwrite); a unique column gets random bytes. Ids, pseudonyms, statuses and days are in the log.
-OVERWRITTEN = {
-    "messages": {"body": "zero", "key_for_compartment": "zero", "key_for_participant": "zero"},
-    "field_values": {"ciphertext": "zero"},
-    "data_keys": {"sealed_data_key": "zero"},
-    "registrations": {"codename_lookup": "random", "message_public_key": "zero", "message_salt": "zero"},
-}
+# The tables of a registration's rows, in the order they are deleted. Deleting a row of the first three zeroes its
+# values where they stand, in their slots (migration 0015). What the registration's own row holds (its id, derived
+# from the codename's look-up, the look-up, the message public key and salt) is what destroyed_ids keeps of it
+# anyway, so that no restore brings it back; pseudonyms, statuses and days are in the log.
+DESTROYED_WITH_A_REGISTRATION = ("message_slots", "field_value_slots", "data_key_slots", "registrations")
 
 
 def destroy(connection: Connection, registration_id: str) -> None:
@@ -120,9 +128,8 @@ def destroy_all(connection: Connection, registration_ids: Sequence[str]) -> None
     if not registration_ids:
         return
     chosen = f"({', '.join('?' * len(registration_ids))})"  # placeholders only: every id is bound
-    for table, columns in OVERWRITTEN.items():
+    for table in DESTROYED_WITH_A_REGISTRATION:
         where = f"{'id' if table == 'registrations' else 'registration_id'} IN {chosen}"
-        db.overwrite(connection, table, columns, where, registration_ids)
         connection.execute(f"DELETE FROM {table} WHERE {where}", tuple(registration_ids))  # noqa: S608
     for registration_id in registration_ids:
         destroyed.record_registration(connection, registration_id)  # a restore must not bring it back

@@ -211,14 +211,15 @@ def add_follow_up(connection: db.Connection, event: Event, registration_id: str,
         row = connection.execute("SELECT status FROM registrations WHERE id = ?", (registration_id,)).fetchone()
         if row is None or row[0] != "approved":
             raise NotApproved(registration_id)
+        # Deleting a reference zeroes its value where it stands, in its slot (app.storage.slots).
         connection.execute(
-            f"DELETE FROM field_values WHERE registration_id = ? AND field_key IN ({', '.join('?' * len(keys))})",  # noqa: S608
+            f"DELETE FROM field_value_slots WHERE registration_id = ? AND field_key IN ({', '.join('?' * len(keys))})",  # noqa: S608
             (registration_id, *keys),
         )
         # A data key that no longer guards any value is destroyed with the values.
         connection.execute(
-            "DELETE FROM data_keys WHERE registration_id = ? AND id NOT IN"
-            " (SELECT data_key_id FROM field_values WHERE registration_id = ?)",
+            "DELETE FROM data_key_slots WHERE registration_id = ? AND id NOT IN"
+            " (SELECT data_key_id FROM field_value_slots WHERE registration_id = ?)",
             (registration_id, registration_id),
         )
         seal_into_record(connection, event, registration_id, fields, values)

@@ -147,9 +147,13 @@ def _purge(
         _log_run(connection, report)
     destroyed_any = report.values_destroyed or report.data_keys or report.records or report.messages
     forgotten = report.letters_forgotten or report.checkin_forgotten
-    if (destroyed_any or forgotten or scrub_anything_pending) and db.scrub_pending(connection):
+    if (forgotten or scrub_anything_pending) and db.scrub_pending(connection):
         progress("scrub")
         db.scrub(connection)
+    elif destroyed_any:
+        # The values were zeroed in their slots: only the WAL's earlier versions of those pages are left to go.
+        progress("checkpoint")
+        db.checkpoint(connection)
     return report
 
 
@@ -250,30 +254,29 @@ def _destroy_batch(
         # rule selects would be built anew for each batch.
         where = (
             f"field_key = ? AND registration_id IN ({', '.join('?' * len(ids))}) AND EXISTS"  # noqa: S608
-            " (SELECT 1 FROM registrations AS r WHERE r.id = field_values.registration_id AND r.event_id = ?"
+            " (SELECT 1 FROM registrations AS r WHERE r.id = registration_id AND r.event_id = ?"
             f" AND ({rule.condition}))"
         )
         parameters = (field_key, *ids, event.id, *rule.parameters)
         # Kept by id, so that a restore from an older backup does not bring the value back.
         destroyed.record_values(connection, where, parameters)
-        db.overwrite(connection, "field_values", records.OVERWRITTEN["field_values"], where, parameters)
-        count = connection.execute(f"DELETE FROM field_values WHERE {where}", parameters).rowcount  # noqa: S608
+        # Deleting the reference zeroes the value where it stands, in its slot (migration 0015).
+        count = connection.execute(f"DELETE FROM field_value_slots WHERE {where}", parameters).rowcount  # noqa: S608
         if count:
             by_rule = destroyed_here.setdefault(field_key, {})
             by_rule[rule.name] = by_rule.get(rule.name, 0) + count
     chosen = f"({', '.join('?' * len(batch))})"
     # A sealed data key that guards no value any more, then a registration with no key left.
     unguarding = (
-        f"registration_id IN {chosen} AND NOT EXISTS (SELECT 1 FROM field_values AS f"  # noqa: S608 (placeholders)
-        " WHERE f.registration_id = data_keys.registration_id AND f.data_key_id = data_keys.id)"
+        f"registration_id IN {chosen} AND NOT EXISTS (SELECT 1 FROM field_value_slots AS f"  # noqa: S608 (placeholders)
+        " WHERE f.registration_id = data_key_slots.registration_id AND f.data_key_id = data_key_slots.id)"
     )
-    db.overwrite(connection, "data_keys", records.OVERWRITTEN["data_keys"], unguarding, batch)
-    report.data_keys += connection.execute(f"DELETE FROM data_keys WHERE {unguarding}", batch).rowcount  # noqa: S608
+    report.data_keys += connection.execute(f"DELETE FROM data_key_slots WHERE {unguarding}", batch).rowcount  # noqa: S608
     ended = [
         registration_id
         for (registration_id,) in connection.execute(
             f"SELECT id FROM registrations WHERE id IN {chosen} AND NOT EXISTS"  # noqa: S608
-            " (SELECT 1 FROM data_keys AS d WHERE d.registration_id = registrations.id)",
+            " (SELECT 1 FROM data_key_slots AS d WHERE d.registration_id = registrations.id)",
             batch,
         )
     ]
@@ -302,11 +305,10 @@ def _purge_messages(connection: Connection, event: Event, on_day: datetime.date,
     while True:
         with db.destroying(connection):
             chosen = (
-                f"(registration_id, number) IN (SELECT registration_id, number FROM messages WHERE {of_event}"  # noqa: S608
+                f"(registration_id, number) IN (SELECT registration_id, number FROM message_slots WHERE {of_event}"  # noqa: S608
                 f" LIMIT {MESSAGES_BATCH})"
             )
-            db.overwrite(connection, "messages", records.OVERWRITTEN["messages"], chosen, (event.id,))
-            count = connection.execute(f"DELETE FROM messages WHERE {chosen}", (event.id,)).rowcount  # noqa: S608
+            count = connection.execute(f"DELETE FROM message_slots WHERE {chosen}", (event.id,)).rowcount  # noqa: S608
             if count:
                 audit.record(connection, ACTOR, "purge", "messages", {"destroyed": count})
         total += count

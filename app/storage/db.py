@@ -114,6 +114,13 @@ def scrub(connection: Connection) -> None:
     connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
+def checkpoint(connection: Connection) -> None:
+    """After destroying values in their slots (app.storage.slots): copy the WAL into the file and empty it, so
+    that no earlier version of a page, which still held them, stays in the WAL. Waits for readers of older
+    snapshots, as long as the connection's busy timeout."""
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
 @contextlib.contextmanager
 def destroying(connection: Connection) -> Iterator[Connection]:
     """A write transaction that destroys in place: overwrite() each value, then DELETE its row; scrub() after.
@@ -159,14 +166,23 @@ def transaction(connection: Connection) -> Iterator[Connection]:
     connection.execute("COMMIT")
 
 
+# Migrations that rewrite where sealed values live: the file is scrubbed as soon as one has run, since the copies
+# they leave are of values still live, which a later destruction in place would not reach.
+SCRUBBED_AFTER = frozenset({15})
+
+
 def migrate(connection: Connection, up_to: int | None = None) -> int:
     """Apply the numbered migrations newer than the file's user_version (up to ``up_to``); return the version."""
     connection.execute("PRAGMA journal_mode = WAL")
-    version = connection.execute("PRAGMA user_version").fetchone()[0]
+    version = started = connection.execute("PRAGMA user_version").fetchone()[0]
+    rewrote = False
     for number, sql in _migrations():
         if number > version and (up_to is None or number <= up_to):
             connection.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
             version = number
+            rewrote = rewrote or (started > 0 and number in SCRUBBED_AFTER)
+    if rewrote:
+        scrub(connection)
     return version
 
 
