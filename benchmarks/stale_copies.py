@@ -1,5 +1,5 @@
-"""What two storage layouts leave of destroyed values in a SQLCipher file when no VACUUM follows: the evidence
-for moving sealed values into fixed slots (issue 15, targets 3 and 4).
+"""What two storage layouts leave of destroyed values in a SQLCipher file when no VACUUM follows: why sealed values
+live in fixed slots (app.storage.slots, migration 0015), so that withdrawals and purges need no VACUUM.
 
 Both layouts run the same work on a real SQLCipher file (secure_delete on, WAL, an idle connection holding the
 WAL open as a server's does): registrations of ten sealed values each (sizes drawn like Gatehouse's padded
@@ -7,15 +7,16 @@ ciphertexts, with one sealed data key), a tenth of them destroyed in batches of 
 registered, then a TRUNCATE checkpoint. No VACUUM runs. Every page of the file and its WAL is then decrypted
 with the key, free pages too, and searched for any 16-byte stretch of a destroyed value.
 
-- "rows": today's layout. Values live in the cells of a WITHOUT ROWID table keyed by a random registration id;
-  each is overwritten in place before its row is deleted (db.overwrite). Inserts in the middle of the B-tree
-  rebalance pages, and SQLite rebuilds a page without clearing its unused middle: older copies of cells stay
-  there, out of reach of the overwrite.
-- "slots": each value lives in a slot of a rowid table whose rows are only ever appended, holding zeros, and
-  then overwritten in place with a value of the slot's own length, or with zeros when it is destroyed. A slot is
-  drawn at random among the free ones of its length, so slot numbers do not give the order of registration.
-  Appending at the end of a rowid table starts a new leaf rather than moving cells, and an overwrite of the same
-  length changes bytes where they stand: no cell holding a value ever moves, so no stale copy is made.
+- "rows": the layout before migration 0015. Values live in the cells of a WITHOUT ROWID table keyed by a random
+  registration id; each is overwritten in place with zeros before its row is deleted. Inserts in the middle of
+  the B-tree rebalance pages, and SQLite rebuilds a page without clearing its unused middle: older copies of
+  cells stay there, out of reach of the overwrite.
+- "slots": Gatehouse's layout. Each value lives in a slot of a rowid table whose rows are only ever appended,
+  holding zeros, and then overwritten in place with a value of the slot's own length, or with zeros when it is
+  destroyed. A slot is drawn at random among the free ones of its length, so slot numbers do not give the order
+  of registration. Appending at the end of a rowid table starts a new leaf rather than moving cells, and an
+  overwrite of the same length changes bytes where they stand: no cell holding a value ever moves, so no stale
+  copy is made.
 
 Run:  python -m benchmarks.stale_copies [--registrations N] [--seed S]
 """
@@ -64,7 +65,9 @@ class Rows(Layout):
         )
 
     def destroy(self, registration: bytes) -> None:
-        db.overwrite(self.connection, "sealed", {"value": "zero"}, "registration = ?", (registration,))
+        self.connection.execute(
+            "UPDATE sealed SET value = zeroblob(length(value)) WHERE registration = ?", (registration,)
+        )
         self.connection.execute("DELETE FROM sealed WHERE registration = ?", (registration,))
 
 

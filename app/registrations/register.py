@@ -212,10 +212,10 @@ def add_follow_up(connection: db.Connection, event: Event, registration_id: str,
         if row is None or row[0] != "approved":
             raise NotApproved(registration_id)
         # Deleting a reference zeroes its value where it stands, in its slot (app.storage.slots).
-        connection.execute(
+        replaced = connection.execute(
             f"DELETE FROM field_value_slots WHERE registration_id = ? AND field_key IN ({', '.join('?' * len(keys))})",  # noqa: S608
             (registration_id, *keys),
-        )
+        ).rowcount
         # A data key that no longer guards any value is destroyed with the values.
         connection.execute(
             "DELETE FROM data_key_slots WHERE registration_id = ? AND id NOT IN"
@@ -223,6 +223,8 @@ def add_follow_up(connection: db.Connection, event: Event, registration_id: str,
             (registration_id, registration_id),
         )
         seal_into_record(connection, event, registration_id, fields, values)
+    if replaced:  # the details sent before are zeroed: the WAL's earlier versions of their pages go too
+        db.checkpoint(connection)
 
 
 def seal_into_record(

@@ -83,7 +83,7 @@ def may_destroy(actor: Actor, event: Event) -> bool:
 
 def destroy(connection: Connection, event: Event, registration_id: str, *, actor: Actor, reason: str) -> str:
     """Destroy one registration set aside as not opening, in one transaction, logged with its pseudonym and the
-    reason; then scrub the database as a withdrawal does. Returns the pseudonym.
+    reason; then empty the WAL as a withdrawal does (its values were zeroed in their slots). Returns the pseudonym.
 
     Refused, with nothing changed: MayNotDestroy for anyone but an admin or a holder of the deciding compartment,
     ReasonRequired without a reason, UnknownRegistration, and NotSetAside for a record not found not to open.
@@ -103,5 +103,5 @@ def destroy(connection: Connection, event: Event, registration_id: str, *, actor
         records.destroy(connection, registration_id)
         detail = {"set aside on": day, "status": status, "kit": kit or ""}
         audit.record(connection, actor.name, "destroyed: does not open", pseudonym, detail, reason)
-    db.scrub(connection)
+    db.checkpoint(connection)
     return pseudonym

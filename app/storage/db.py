@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from urllib.parse import quote
@@ -99,13 +99,15 @@ def configure(connection: Connection) -> Connection:
 
 
 def scrub(connection: Connection) -> None:
-    """After deleting personal data: leave no stale copy of it anywhere in the file or the WAL.
+    """After deleting rows of a table whose values are not in slots (a revoked grant, a forgotten letter register,
+    a wipe) or after moving values into slots (migrate): leave no stale copy of them in the file or the WAL.
 
     secure_delete zeroes deleted cells, but a B-tree rebalance can leave older copies of moved
     cells in the unused part of another page, and the WAL keeps earlier versions of every page
     it wrote. VACUUM rewrites every page from the live rows only (its scratch copy held in
     memory, never in a temporary file); the TRUNCATE checkpoint then copies the result over the
-    main file and empties the WAL.
+    main file and empties the WAL. It costs a rewrite of the whole file, which is why sealed values live in
+    slots (app.storage.slots) and their destruction needs only checkpoint().
     """
     # Cleared first: whatever is deleted while the rewrite runs is either rewritten away or marks it again.
     connection.execute("DELETE FROM scrub_pending")
@@ -123,29 +125,15 @@ def checkpoint(connection: Connection) -> None:
 
 @contextlib.contextmanager
 def destroying(connection: Connection) -> Iterator[Connection]:
-    """A write transaction that destroys in place: overwrite() each value, then DELETE its row; scrub() after.
+    """A write transaction that destroys: deleting a row that names a slot zeroes the value where it stands
+    (app.storage.slots, migration 0015); checkpoint() after it empties the WAL of the pages' earlier versions.
 
-    Overwriting first, with bytes of the value's own length where it stands, means that whatever copy a B-tree
-    rebalance makes while the rows are deleted is a copy of those bytes, and secure_delete zeroes each cell
-    deleted and each page freed. It does not reach copies left in the unused middle of other pages by earlier
-    rebalances (SQLite rebuilds a page without clearing that area): only scrub() does, which is why every
-    destruction is followed by one (tests/security/test_destroyed_at_scale.py finds them otherwise).
+    Values are not kept in the rows themselves because SQLite rebuilds a page without clearing its unused middle:
+    a row overwritten and deleted would leave older copies there from earlier rebalances, which only a VACUUM
+    reaches (`python -m benchmarks.stale_copies`, tests/security/test_destroyed_at_scale.py).
     """
     with transaction(connection):
         yield connection
-
-
-def overwrite(
-    connection: Connection, table: str, columns: dict[str, str], where: str, parameters: Sequence[object]
-) -> int:
-    """Inside destroying(): overwrite these columns of the rows matching ``where`` in place, each value with as
-    many bytes as it holds: zeros, or random bytes for a column that must stay unique ("random")."""
-    assignments = ", ".join(
-        f"{column} = {'randomblob' if kind == 'random' else 'zeroblob'}(length({column}))"
-        for column, kind in columns.items()
-    )
-    # Table, columns and condition are the caller's own SQL; every value is bound as a parameter.
-    return connection.execute(f"UPDATE {table} SET {assignments} WHERE {where}", tuple(parameters)).rowcount  # noqa: S608
 
 
 def scrub_pending(connection: Connection) -> bool:

@@ -9,13 +9,14 @@ unused part of a page, and destroying a value needs no VACUUM, only a checkpoint
 (db.checkpoint). `python -m benchmarks.stale_copies` and tests/security/test_destroyed_at_scale.py show it.
 
 A free slot is drawn at random among those of its length, so slot numbers do not give the order in which
-values were written. Only services use this module, inside their own transactions.
+values were written. Only services use this module, inside their own transactions. A slot is zeroed and freed by
+the triggers of migration 0015 when the row that names it is deleted, whoever deletes it: no code path can
+delete the reference and leave the value.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
 
 from app.storage.connection import Connection
 
@@ -27,15 +28,6 @@ def put(connection: Connection, content: bytes) -> int:
     slot = _free_slot(connection, len(content))
     connection.execute("UPDATE sealed_slots SET used = 1, content = ? WHERE slot = ?", (content, slot))
     return slot
-
-
-def wipe(connection: Connection, where: str, parameters: Iterable[object]) -> int:
-    """Inside a write transaction: zero in place, and free, the slots that ``where`` (SQL on ``slot``) names."""
-    # `where` is the caller's fixed SQL; every value is bound as a parameter.
-    return connection.execute(
-        f"UPDATE sealed_slots SET used = 0, content = zeroblob(length) WHERE used = 1 AND slot IN ({where})",  # noqa: S608
-        tuple(parameters),
-    ).rowcount
 
 
 def _free_slot(connection: Connection, length: int) -> int:
