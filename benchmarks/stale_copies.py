@@ -13,10 +13,10 @@ with the key, free pages too, and searched for any 16-byte stretch of a destroye
   cells stay there, out of reach of the overwrite.
 - "slots": Gatehouse's layout. Each value lives in a slot of a rowid table whose rows are only ever appended,
   holding zeros, and then overwritten in place with a value of the slot's own length, or with zeros when it is
-  destroyed. A slot is drawn at random among the free ones of its length, so slot numbers do not give the order
-  of registration. Appending at the end of a rowid table starts a new leaf rather than moving cells, and an
-  overwrite of the same length changes bytes where they stand: no cell holding a value ever moves, so no stale
-  copy is made.
+  destroyed (app.storage.slots). A record's values take the first free slots after a place drawn at random, so
+  slot numbers do not give the order of registration. Appending at the end of a rowid table starts a new leaf
+  rather than moving cells, and an overwrite of the same length changes bytes where they stand: no cell holding
+  a value ever moves, so no stale copy is made.
 
 Run:  python -m benchmarks.stale_copies [--registrations N] [--seed S]
 """
@@ -29,7 +29,7 @@ import secrets
 import tempfile
 from pathlib import Path
 
-from app.storage import db
+from app.storage import db, slots
 from tests.security.sqlcipher_pages import every_page_decrypted, values_still_in
 
 VALUES_PER_REGISTRATION = 10
@@ -37,7 +37,6 @@ VALUES_PER_REGISTRATION = 10
 LENGTHS = (73, 105, 169, 297, 553, 1065, 4137)
 WEIGHTS = (50, 20, 10, 6, 3, 2, 1)
 SEALED_DATA_KEY = 80
-SLOTS_AT_ONCE = 100
 
 
 class Layout:
@@ -72,43 +71,29 @@ class Rows(Layout):
 
 
 class Slots(Layout):
+    """Gatehouse's own: the table of migration 0015, filled by app.storage.slots."""
+
     SCHEMA = (
-        "CREATE TABLE slots (slot INTEGER PRIMARY KEY, length INTEGER NOT NULL, used INTEGER NOT NULL,"
+        "CREATE TABLE sealed_slots (slot INTEGER PRIMARY KEY, length INTEGER NOT NULL, used INTEGER NOT NULL,"
         " content BLOB NOT NULL);"
+        "CREATE INDEX sealed_slots_free ON sealed_slots (length, slot) WHERE used = 0;"
         "CREATE TABLE sealed (registration BLOB, number INTEGER, slot INTEGER, PRIMARY KEY (registration, number))"
         " WITHOUT ROWID"
     )
 
-    def __init__(self, connection: db.Connection, rng: random.Random) -> None:
-        super().__init__(connection, rng)
-        self.free: dict[int, list[int]] = {}
-        self.next_slot = 1
-
-    def _take(self, length: int) -> int:
-        free = self.free.setdefault(length, [])
-        if not free:  # appended as zeros, before any value is written to them
-            slots = range(self.next_slot, self.next_slot + SLOTS_AT_ONCE)
-            self.connection.executemany(
-                "INSERT INTO slots (slot, length, used, content) VALUES (?, ?, 0, zeroblob(?))",
-                [(slot, length, length) for slot in slots],
-            )
-            free.extend(slots)
-            self.next_slot += SLOTS_AT_ONCE
-        return free.pop(self.rng.randrange(len(free)))
-
     def store(self, registration: bytes, values: list[bytes]) -> None:
-        for number, value in enumerate(values):
-            slot = self._take(len(value))
-            self.connection.execute("UPDATE slots SET used = 1, content = ? WHERE slot = ?", (value, slot))
-            self.connection.execute("INSERT INTO sealed VALUES (?, ?, ?)", (registration, number, slot))
+        taken = slots.put_together(self.connection, values)
+        self.connection.executemany(
+            "INSERT INTO sealed VALUES (?, ?, ?)", [(registration, number, slot) for number, slot in enumerate(taken)]
+        )
 
     def destroy(self, registration: bytes) -> None:
-        taken = self.connection.execute(
-            "SELECT s.slot, s.length FROM sealed JOIN slots AS s USING (slot) WHERE registration = ?", (registration,)
-        ).fetchall()
-        for slot, length in taken:
-            self.connection.execute("UPDATE slots SET used = 0, content = zeroblob(length) WHERE slot = ?", (slot,))
-            self.free.setdefault(length, []).append(slot)
+        # What migration 0015's triggers do as a row that names a slot is deleted.
+        self.connection.execute(
+            "UPDATE sealed_slots SET used = 0, content = zeroblob(length)"
+            " WHERE slot IN (SELECT slot FROM sealed WHERE registration = ?)",
+            (registration,),
+        )
         self.connection.execute("DELETE FROM sealed WHERE registration = ?", (registration,))
 
 

@@ -25,8 +25,7 @@ def test_a_value_is_written_into_a_free_slot_of_its_length_and_a_new_batch_is_ap
         slot = slots.put(connection, value)
         assert _slot(connection, slot) == (1001, 1, value)
         batch = [row[0] for row in connection.execute("SELECT slot FROM sealed_slots WHERE length = 1001")]
-        assert len(batch) == slots.SLOTS_AT_ONCE
-        assert min(batch) > before, "a batch is appended after every slot, never among them"
+        assert batch == list(range(before + 1, before + 1 + slots.SLOTS_AT_ONCE)), "appended after every slot"
         assert connection.execute("SELECT count(*) FROM sealed_slots WHERE length = 1001 AND used = 0").fetchone()[
             0
         ] == (slots.SLOTS_AT_ONCE - 1)
@@ -43,6 +42,17 @@ def test_slots_are_drawn_at_random_among_the_free_ones_so_their_numbers_do_not_g
     assert len(set(taken)) == 40
     # 40 draws in increasing (or decreasing) order by chance: less than one in 10^47.
     assert taken != sorted(taken) and taken != sorted(taken, reverse=True)
+
+
+def test_a_records_values_sit_together_and_where_a_record_lies_does_not_give_when_it_came(demo_instance):
+    with opened(demo_instance.path) as (_instance, connection), db.transaction(connection):
+        records = [slots.put_together(connection, [secrets.token_bytes(555) for _ in range(3)]) for _ in range(20)]
+    first = records[0]  # the first of its length: a new batch, all free
+    assert first == list(range(first[0], first[0] + 3)), "one record's values in neighbouring slots"
+    assert all(taken == sorted(taken) and taken[-1] - taken[0] < 3 * 20 for taken in records)
+    firsts = [taken[0] for taken in records]
+    # 20 records placed in the order they came by chance: about one in 20!, 2 × 10^18.
+    assert firsts != sorted(firsts)
 
 
 def test_deleting_the_row_that_names_a_slot_zeroes_it_where_it_stands_by_any_path(demo_instance):

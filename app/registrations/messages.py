@@ -183,6 +183,11 @@ def _store(
         participant_public_key=participant_public_key,
     )
     # Each sealed part in a slot of its own (app.storage.slots), zeroed where it stands when the message goes.
+    taken = slots.put_together(
+        connection, [sealed.key_for_compartment, sealed.body, *filter(None, [sealed.key_for_participant])]
+    )
+    for_compartment, body = taken[:2]
+    for_participant = taken[2] if len(taken) == 3 else None  # an answer is sealed to the compartment only
     connection.execute(
         "INSERT INTO message_slots (registration_id, number, from_participant, day, compartment, key_generation,"
         " key_for_compartment_slot, key_for_participant_slot, body_slot) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -193,9 +198,9 @@ def _store(
             connection.clock.today(),
             compartment,
             current.generation,
-            slots.put(connection, sealed.key_for_compartment),
-            None if sealed.key_for_participant is None else slots.put(connection, sealed.key_for_participant),
-            slots.put(connection, sealed.body),
+            for_compartment,
+            for_participant,
+            body,
         ),
     )
 

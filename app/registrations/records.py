@@ -28,25 +28,22 @@ def store_sealed_parts(
 ) -> None:
     """Inside the caller's transaction: each sealed data key and ciphertext into a slot of its own (app.storage.slots),
     and the rows that say whose they are."""
+    taken = iter(
+        slots.put_together(
+            connection,
+            [sealed for part in sealed.parts for sealed in (part.sealed_data_key, *part.ciphertexts.values())],
+        )
+    )
     for part in sealed.parts:
         data_key_id = secrets.token_hex(16)
         connection.execute(
             "INSERT INTO data_key_slots (registration_id, id, compartment, key_generation, slot)"
             " VALUES (?, ?, ?, ?, ?)",
-            (
-                registration_id,
-                data_key_id,
-                part.compartment,
-                generations[part.compartment],
-                slots.put(connection, part.sealed_data_key),
-            ),
+            (registration_id, data_key_id, part.compartment, generations[part.compartment], next(taken)),
         )
         connection.executemany(
             "INSERT INTO field_value_slots (registration_id, field_key, data_key_id, slot) VALUES (?, ?, ?, ?)",
-            [
-                (registration_id, key, data_key_id, slots.put(connection, ciphertext))
-                for key, ciphertext in part.ciphertexts.items()
-            ],
+            [(registration_id, key, data_key_id, next(taken)) for key in part.ciphertexts],
         )
 
 

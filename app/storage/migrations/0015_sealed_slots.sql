@@ -32,19 +32,21 @@ SELECT source, registration_id, name, content FROM (
 INSERT INTO sealed_slots (slot, length, used, content) SELECT slot, length(content), 1, content FROM moving ORDER BY slot;
 CREATE INDEX temp.moving_by_source ON moving (source, registration_id, name);
 
+-- Each slot is named by one row: slots.put takes a free one and marks it used. No UNIQUE index checks it, since it
+-- would be one more B-tree write for every value stored.
 CREATE TABLE data_key_slots (
     registration_id TEXT NOT NULL REFERENCES registrations(id) ON DELETE CASCADE,
     id              TEXT NOT NULL,
     compartment     TEXT NOT NULL,
     key_generation  INTEGER NOT NULL,
-    slot            INTEGER NOT NULL UNIQUE,
+    slot            INTEGER NOT NULL,
     PRIMARY KEY (registration_id, id)
 ) WITHOUT ROWID;
 CREATE TABLE field_value_slots (
     registration_id TEXT NOT NULL REFERENCES registrations(id) ON DELETE CASCADE,
     field_key       TEXT NOT NULL,
     data_key_id     TEXT NOT NULL,
-    slot            INTEGER NOT NULL UNIQUE,
+    slot            INTEGER NOT NULL,
     PRIMARY KEY (registration_id, field_key),
     FOREIGN KEY (registration_id, data_key_id) REFERENCES data_key_slots(registration_id, id) ON DELETE CASCADE
 ) WITHOUT ROWID;
@@ -55,9 +57,9 @@ CREATE TABLE message_slots (
     day                      TEXT NOT NULL,
     compartment              TEXT NOT NULL,
     key_generation           INTEGER NOT NULL,
-    key_for_compartment_slot INTEGER NOT NULL UNIQUE,
-    key_for_participant_slot INTEGER UNIQUE,
-    body_slot                INTEGER NOT NULL UNIQUE,
+    key_for_compartment_slot INTEGER NOT NULL,
+    key_for_participant_slot INTEGER,
+    body_slot                INTEGER NOT NULL,
     PRIMARY KEY (registration_id, number)
 ) WITHOUT ROWID;
 
