@@ -162,7 +162,7 @@ def first_due_day(connection: Connection, event: Event, today: datetime.date) ->
     rejection = event.retain_days_after_rejection
     due: list[datetime.date] = []
     for field_key, status, earliest_decision in connection.execute(
-        "SELECT f.field_key, r.status, min(r.decided_day) FROM field_values AS f"
+        "SELECT f.field_key, r.status, min(r.decided_day) FROM field_value_slots AS f"
         " JOIN registrations AS r ON r.id = f.registration_id WHERE r.event_id = ? GROUP BY f.field_key, r.status",
         (event.id,),
     ):
@@ -176,7 +176,7 @@ def first_due_day(connection: Connection, event: Event, today: datetime.date) ->
         if rejection is not None:
             due.append((decided if status == "rejected" else today) + datetime.timedelta(days=rejection + 1))
     messages_due = event.messages_destroyed_on()
-    if messages_due is not None and connection.execute("SELECT 1 FROM messages LIMIT 1").fetchone():
+    if messages_due is not None and connection.execute("SELECT 1 FROM message_slots LIMIT 1").fetchone():
         due.append(messages_due)
     return min(due, default=None)
 

@@ -37,7 +37,7 @@ def record_values(connection: Connection, where: str, parameters: Iterable[objec
     # `where` is built by the purge from its own rules; every value is bound as a parameter.
     connection.execute(
         "INSERT OR IGNORE INTO destroyed_ids (registration_id, field_key, data_key_id)"  # noqa: S608
-        f" SELECT registration_id, field_key, data_key_id FROM field_values WHERE {where}",
+        f" SELECT registration_id, field_key, data_key_id FROM field_value_slots WHERE {where}",
         tuple(parameters),
     )
 

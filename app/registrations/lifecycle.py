@@ -186,8 +186,9 @@ def find_by_id(connection: Connection, registration_id: str) -> Found | None:
 
 def has_values_for(connection: Connection, registration_id: str, field_keys: list[str]) -> bool:
     """Whether any of these fields holds a value in the record (which, is never shown)."""
+    chosen = ", ".join("?" * len(field_keys))  # placeholders only
     row = connection.execute(
-        f"SELECT 1 FROM field_values WHERE registration_id = ? AND field_key IN ({', '.join('?' * len(field_keys))})",  # noqa: S608
+        f"SELECT 1 FROM field_value_slots WHERE registration_id = ? AND field_key IN ({chosen})",  # noqa: S608
         (registration_id, *field_keys),
     ).fetchone()
     return row is not None

@@ -172,7 +172,7 @@ def _store(
     compartment = rules(event).by
     current = keyring.current_public_keys(connection, event.id)[compartment]
     (number,) = connection.execute(
-        "SELECT coalesce(max(number), 0) + 1 FROM messages WHERE registration_id = ?", (registration_id,)
+        "SELECT coalesce(max(number), 0) + 1 FROM message_slots WHERE registration_id = ?", (registration_id,)
     ).fetchone()
     sealed = crypto.seal_message(
         event_id=event.id,

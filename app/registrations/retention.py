@@ -220,7 +220,7 @@ def _values_of(
     """(registration id, field key) of every value the rules could end."""
     if any(rule.condition == "1" for field_rules in rules.values() for rule in field_rules):
         yield from connection.execute(
-            "SELECT registration_id, field_key FROM field_values"
+            "SELECT registration_id, field_key FROM field_value_slots"
             " WHERE registration_id IN (SELECT id FROM registrations WHERE event_id = ?)",
             (event.id,),
         )
@@ -230,7 +230,7 @@ def _values_of(
         chunk = candidates[start : start + 500]
         chosen = ", ".join("?" * len(chunk))  # placeholders only
         yield from connection.execute(
-            f"SELECT registration_id, field_key FROM field_values WHERE registration_id IN ({chosen})",  # noqa: S608
+            f"SELECT registration_id, field_key FROM field_value_slots WHERE registration_id IN ({chosen})",  # noqa: S608
             chunk,
         )
 
@@ -282,7 +282,8 @@ def _destroy_batch(
     ]
     if ended:
         of_ended = f"registration_id IN ({', '.join('?' * len(ended))})"  # placeholders only
-        report.messages += connection.execute(f"SELECT count(*) FROM messages WHERE {of_ended}", ended).fetchone()[0]  # noqa: S608
+        counted = f"SELECT count(*) FROM message_slots WHERE {of_ended}"  # noqa: S608
+        report.messages += connection.execute(counted, ended).fetchone()[0]
         records.destroy_all(connection, ended)
         report.records += len(ended)
     for field_key, by_rule in sorted(destroyed_here.items()):
@@ -300,7 +301,7 @@ def _purge_messages(connection: Connection, event: Event, on_day: datetime.date,
         return 0
     of_event = "registration_id IN (SELECT id FROM registrations WHERE event_id = ?)"
     if dry_run:
-        return connection.execute(f"SELECT count(*) FROM messages WHERE {of_event}", (event.id,)).fetchone()[0]  # noqa: S608
+        return connection.execute(f"SELECT count(*) FROM message_slots WHERE {of_event}", (event.id,)).fetchone()[0]  # noqa: S608
     total = 0
     while True:
         with db.destroying(connection):
@@ -348,13 +349,13 @@ class FieldSchedule:
 
 
 def schedule(connection: Connection, event: Event) -> list[FieldSchedule]:
-    counts = dict(connection.execute("SELECT field_key, count(*) FROM field_values GROUP BY field_key").fetchall())
+    counts = dict(connection.execute("SELECT field_key, count(*) FROM field_value_slots GROUP BY field_key").fetchall())
     # The earliest decision per field, for each status a rule counts from: one pass over that status's
     # registrations (through the status index) and their values, not one join per field.
     earliest = {
         status: dict(
             connection.execute(
-                "SELECT f.field_key, min(r.decided_day) FROM registrations AS r JOIN field_values AS f"
+                "SELECT f.field_key, min(r.decided_day) FROM registrations AS r JOIN field_value_slots AS f"
                 " ON f.registration_id = r.id WHERE r.event_id = ? AND r.status = ? GROUP BY f.field_key",
                 (event.id, status),
             ).fetchall()

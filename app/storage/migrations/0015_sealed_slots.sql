@@ -86,19 +86,21 @@ DROP TABLE field_values;
 DROP TABLE messages;
 DROP TABLE data_keys;
 
+-- Every reference names a slot that exists, so a LEFT JOIN reads the same rows as a JOIN; it lets SQLite skip the
+-- slots altogether when a query reads none of their content (which values a registration holds, counts).
 CREATE VIEW data_keys AS
 SELECT d.registration_id, d.id, d.compartment, d.key_generation, s.content AS sealed_data_key
-FROM data_key_slots AS d JOIN sealed_slots AS s ON s.slot = d.slot;
+FROM data_key_slots AS d LEFT JOIN sealed_slots AS s ON s.slot = d.slot;
 CREATE VIEW field_values AS
 SELECT f.registration_id, f.field_key, f.data_key_id, s.content AS ciphertext
-FROM field_value_slots AS f JOIN sealed_slots AS s ON s.slot = f.slot;
+FROM field_value_slots AS f LEFT JOIN sealed_slots AS s ON s.slot = f.slot;
 CREATE VIEW messages AS
 SELECT g.registration_id, g.number, g.from_participant, g.day, g.compartment, g.key_generation,
     c.content AS key_for_compartment, p.content AS key_for_participant, b.content AS body
 FROM message_slots AS g
-JOIN sealed_slots AS c ON c.slot = g.key_for_compartment_slot
+LEFT JOIN sealed_slots AS c ON c.slot = g.key_for_compartment_slot
 LEFT JOIN sealed_slots AS p ON p.slot = g.key_for_participant_slot
-JOIN sealed_slots AS b ON b.slot = g.body_slot;
+LEFT JOIN sealed_slots AS b ON b.slot = g.body_slot;
 
 CREATE TRIGGER data_key_slots_delete_zeroes_slot AFTER DELETE ON data_key_slots BEGIN
     UPDATE sealed_slots SET used = 0, content = zeroblob(length) WHERE slot = OLD.slot;
