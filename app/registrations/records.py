@@ -31,7 +31,7 @@ def store_sealed_parts(
     taken = iter(
         slots.put_together(
             connection,
-            [sealed for part in sealed.parts for sealed in (part.sealed_data_key, *part.ciphertexts.values())],
+            [value for part in sealed.parts for value in (part.sealed_data_key, *part.ciphertexts.values())],
         )
     )
     for part in sealed.parts:
@@ -121,7 +121,7 @@ def destroy(connection: Connection, registration_id: str) -> None:
 
 
 def destroy_all(connection: Connection, registration_ids: Sequence[str]) -> None:
-    """Inside db.destroying(): these registrations, each value overwritten where it stands, then deleted."""
+    """Inside db.destroying(): these registrations, each value zeroed where it stands as the row naming it goes."""
     if not registration_ids:
         return
     chosen = f"({', '.join('?' * len(registration_ids))})"  # placeholders only: every id is bound

@@ -3,9 +3,10 @@
 A value is destroyed on the day after the last day its rule keeps it. Three rules can end a
 value, and the earliest wins: the field's own rule (days after the event's last day, or after
 approval), the event's rule for rejected registrations, and the event's maximum, which nothing
-outlives. Each value is overwritten where it stands before it is deleted (db.destroying), in short transactions;
-the database is then scrubbed (db.scrub), so the ciphertexts leave the file and its WAL. When nothing was deleted
-since the last scrub, there is nothing to scrub and the file is left as it is.
+outlives. Each value is zeroed where it stands, in its slot (app.storage.slots), as the row naming it is deleted,
+in short transactions; the WAL is then emptied (db.checkpoint), so the ciphertexts leave the file and its WAL with
+no rewrite of the whole file. A rewrite (db.scrub) runs only for deletions elsewhere that mark one (a revoked grant,
+the letter register, check-in data): when nothing marked it, the file is left as it is.
 """
 
 from __future__ import annotations
@@ -92,16 +93,16 @@ def purge(
     dry_run: bool = False,
     progress: Callable[[str], None] = _no_progress,
 ) -> PurgeReport:
-    """Destroy what is due on ``on_day`` in short transactions, each logging what it destroyed, then scrub.
+    """Destroy what is due on ``on_day`` in short transactions, each logging what it destroyed.
 
     What is due is read first, through the indexes, without the write lock. Then each batch of BATCH
     registrations is one transaction (db.destroying): its due values, the data keys that guard nothing any more
-    and the records with no key left are overwritten in place and deleted, and one log entry per field says how
+    and the records with no key left are zeroed in their slots and deleted, and one log entry per field says how
     many went under which rule. Killed at any moment, the database holds whole batches and the log says exactly
     what went; the next purge does the rest. A dry run does the same work and rolls each batch back, so its
     counts are what a purge would destroy. ``progress`` is told each step as it starts: "due", "batch N",
-    "messages", "letters", "log", then "scrub" if anything was deleted or changed since the last scrub
-    (db.scrub_pending).
+    "messages", "letters", "log", then "scrub" if a deletion marked one since the last (db.scrub_pending), or else
+    "checkpoint" if anything was destroyed.
     """
     return _purge(connection, event, on_day, dry_run, progress, scrub_anything_pending=True)
 
