@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import json
 import re
+from importlib import resources
 
 import pytest
 
@@ -241,10 +242,25 @@ def test_an_instance_from_before_letters_migrates_and_makes_them(tmp_path):
         connection.execute("ALTER TABLE kits DROP COLUMN bundle_public_key")
         for table in ("scrub_pending", "letter_register", "letter_blocks"):
             connection.execute(f"DROP TABLE {table}")
+        _values_as_before_slots(connection)
         connection.execute("PRAGMA user_version = 9")
     with opened(path) as (reopened, connection):
         assert connection.execute("PRAGMA user_version").fetchone()[0] == db.latest_version()
         assert letter_register.register_size(connection, reopened.event) == 0
+
+
+def _values_as_before_slots(connection) -> None:
+    """Migration 0015 undone on an instance holding no value yet: the tables that held values, as 0001 and 0009
+    made them, in place of the views and the slots."""
+    for view in ("data_keys", "field_values", "messages"):
+        connection.execute(f"DROP VIEW {view}")
+    for table in ("message_slots", "field_value_slots", "data_key_slots", "sealed_slots"):
+        connection.execute(f"DROP TABLE {table}")
+    migrations = resources.files("app.storage").joinpath("migrations")
+    for name, table in (("0001_initial.sql", "data_keys"), ("0001_initial.sql", "field_values"),
+                        ("0009_messages.sql", "messages")):  # fmt: skip
+        sql = migrations.joinpath(name).read_text("utf-8")
+        connection.execute(re.search(rf"CREATE TABLE {table} \(.*?\) WITHOUT ROWID;", sql, re.DOTALL)[0])
 
 
 def test_the_code_is_twenty_characters_that_survive_being_read_aloud():
