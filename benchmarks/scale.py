@@ -10,8 +10,9 @@ resident memory: the export streams, so neither grows with the event); then, wit
 register while another process purges the tenth of the event that is due (the rejected, a week after their
 decision): no registration may fail or wait more than a second. On fresh copies and no server: the purge with
 nothing due (the second of two runs, as every night after the first; and the same without its scrub), with a
-tenth due, with everything due; `gatehouse audit verify` of
-an export of the log. Once: the auditor page over a log of 200,000 entries.
+tenth due, with everything due; ten withdrawals called as the service (the write transaction and the checkpoint
+after it: the most a withdrawal can hold the write lock, so the most it can delay a registration); `gatehouse audit
+verify` of an export of the log. Once: the auditor page over a log of 200,000 entries.
 
 Run:  python -m benchmarks.scale [--sizes 1000,10000,50000] [--built DIR]
 (--built keeps the grown instances in DIR and reuses them at the next run: growing 50,000 takes a few minutes.)
@@ -39,6 +40,7 @@ from benchmarks.scale_measures import (
     timed_purge,
     timed_registrations,
     timed_status_and_withdrawals,
+    timed_withdrawals_in_process,
 )
 
 SIZES = (1_000, 10_000, 50_000)
@@ -75,6 +77,9 @@ FIGURES = (
     Figure("status_ms", "/status look-up (POST), median", "ms"),
     Figure("withdrawal_ms", "withdrawal (POST), median", "ms", "<= 50"),
     Figure("withdrawal_max_ms", "withdrawal (POST), slowest of ten", "ms"),
+    Figure(
+        "withdrawal_lock_ms", "withdrawal as a service call (all it can hold the lock), slowest of ten", "ms", "<= 100"
+    ),
     Figure("purge_nothing_s", "purge, nothing due", "s"),
     Figure("purge_nothing_vs_no_scrub", "purge, nothing due: ratio to the same without its scrub", "x", "<= 1.2"),
     Figure("purge_tenth_s", "purge, a tenth due", "s"),
@@ -121,6 +126,9 @@ def measure_size(built: Path, work: Path, size: int, people: dict) -> dict[str, 
     without = timed_purge(scale_build.copy(built, work / "without"), datetime.date.today(), scrub=False, runs=2)
     figures["purge_nothing_s"], figures["purge_nothing_vs_no_scrub"] = nothing, nothing / without
     figures["purge_tenth_s"] = timed_purge(scale_build.copy(built, work / "tenth"), _a_tenth_due())
+    figures["withdrawal_lock_ms"] = (
+        max(timed_withdrawals_in_process(scale_build.copy(built, work / "withdrawing"))) * 1000
+    )
     everything = scale_build.copy(built, work / "all")
     figures["purge_all_s"] = timed_purge(everything, everything.event.latest_destruction())
     say("purges")

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from app.audit import log as audit
 from app.instance.folder import Instance, open_instance
-from app.registrations import retention
+from app.registrations import lifecycle, retention
 from app.storage import db
 from app.web.application import create_app
 from tests.conftest import free_port
@@ -186,6 +186,33 @@ def purge_beside_registrations(server: Server, on_day: datetime.date) -> tuple[f
     if purged.returncode != 0:
         raise RuntimeError(f"the purge failed: {purged.stderr[-2000:]}")
     return max(outcome.registration_seconds) * 1000, len(outcome.failures)
+
+
+def timed_withdrawals_in_process(instance: Instance, count: int = 10) -> list[float]:
+    """Seconds of each of ``count`` withdrawals called as the service (lifecycle.withdraw), with an idle connection
+    holding the WAL open as a server's does: the write transaction and the checkpoint after it, which is the most a
+    withdrawal can hold the write lock, and so the most it can delay a registration."""
+    holder = instance.connect()
+    holder.execute("SELECT count(*) FROM registrations").fetchone()
+    connection = instance.connect()
+    try:
+        chosen = [
+            row[0]
+            for row in connection.execute(
+                "SELECT id FROM registrations WHERE status = 'submitted' ORDER BY id LIMIT ?", (count,)
+            )
+        ]
+        seconds = []
+        for registration_id in chosen:
+            found = lifecycle.find_by_id(connection, registration_id)
+            assert found is not None
+            started = time.perf_counter()
+            lifecycle.withdraw(connection, found)
+            seconds.append(time.perf_counter() - started)
+        return seconds
+    finally:
+        connection.close()
+        holder.close()
 
 
 def timed_purge(instance: Instance, on_day: datetime.date, scrub: bool = True, runs: int = 1) -> float:
