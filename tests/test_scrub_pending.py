@@ -22,9 +22,10 @@ UNMARKED_UPDATES = {"staff": {"last_totp_step"},
                     "kit_withdrawals": {"exported_in"}}  # fmt: skip
 NOT_MARKING = {"scrub_pending"}
 # Destroyed in place, with no rewrite of the file (migration 0015): values in their slots, zeroed as the rows that
-# name them are deleted; and a registration's own row, which holds what destroyed_ids keeps of it anyway.
+# name them are deleted; a registration's own row, which holds what destroyed_ids keeps of it anyway; and the
+# ids of single values destroyed_ids drops when their registration goes whole.
 IN_PLACE = {"sealed_slots", "field_value_slots", "data_key_slots", "message_slots"}
-NOT_MARKED_DELETES = {"registrations"}
+NOT_MARKED_DELETES = {"registrations", "destroyed_ids"}
 
 
 def _purge_steps(connection, event) -> list[str]:

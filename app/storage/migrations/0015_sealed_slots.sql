@@ -122,5 +122,7 @@ END;
 
 -- Deleting a registration's row no longer calls for a rewrite of the file: its values were in slots, and what
 -- the row held (the id, derived from the codename's look-up, the look-up itself and the message public key) is
--- what destroyed_ids keeps of it anyway, so that no restore brings it back.
+-- what destroyed_ids keeps of it anyway, so that no restore brings it back. Nor does deleting the ids of single
+-- values destroyed_ids held for a registration that then went whole: they are ids, and its own id stays.
 DROP TRIGGER registrations_delete_marks_scrub;
+DROP TRIGGER destroyed_ids_delete_marks_scrub;
