@@ -171,8 +171,18 @@ def _export_command(instance_path: str) -> None:
     print(json.dumps(figures))
 
 
-def purge_beside_registrations(server: Server, on_day: datetime.date) -> tuple[float, int]:
-    """(slowest GET+POST in ms, failures) of twenty clients registering while another process purges."""
+def slowest_registration(server: Server, seconds: float) -> float:
+    """The slowest GET+POST in ms of twenty clients registering for ``seconds``, with nothing else running: the
+    baseline of purge_beside_registrations, since twenty clients on two cores have a tail of their own."""
+    run = driver.start(server.url, server.event, driver.Traffic(20))
+    time.sleep(seconds)
+    return max(run.finish().registration_seconds) * 1000
+
+
+def purge_beside_registrations(server: Server, on_day: datetime.date) -> tuple[float, int, float]:
+    """(slowest GET+POST in ms, failures, seconds the clients ran) of twenty clients registering while another
+    process purges."""
+    started = time.perf_counter()
     run = driver.start(server.url, server.event, driver.Traffic(20))
     time.sleep(1.0)
     purged = subprocess.run(  # noqa: S603 (our own interpreter and module)
@@ -185,7 +195,7 @@ def purge_beside_registrations(server: Server, on_day: datetime.date) -> tuple[f
     outcome = run.finish()
     if purged.returncode != 0:
         raise RuntimeError(f"the purge failed: {purged.stderr[-2000:]}")
-    return max(outcome.registration_seconds) * 1000, len(outcome.failures)
+    return max(outcome.registration_seconds) * 1000, len(outcome.failures), time.perf_counter() - started
 
 
 def timed_withdrawals_in_process(instance: Instance, count: int = 10) -> list[float]:
