@@ -22,7 +22,7 @@ def test_a_value_is_written_into_a_free_slot_of_its_length_and_a_new_batch_is_ap
     with opened(demo_instance.path) as (_instance, connection), db.transaction(connection):
         before = connection.execute("SELECT max(slot) FROM sealed_slots").fetchone()[0] or 0
         value = secrets.token_bytes(1001)  # a length no sealing makes: no slot of it exists yet
-        slot = slots.put(connection, value)
+        (slot,) = slots.put_together(connection, [value])
         assert _slot(connection, slot) == (1001, 1, value)
         batch = [row[0] for row in connection.execute("SELECT slot FROM sealed_slots WHERE length = 1001")]
         assert batch == list(range(before + 1, before + 1 + slots.SLOTS_AT_ONCE)), "appended after every slot"
@@ -38,7 +38,7 @@ def test_slots_are_drawn_at_random_among_the_free_ones_so_their_numbers_do_not_g
     demo_instance,
 ):
     with opened(demo_instance.path) as (_instance, connection), db.transaction(connection):
-        taken = [slots.put(connection, secrets.token_bytes(777)) for _ in range(40)]
+        taken = [slots.put_together(connection, [secrets.token_bytes(777)])[0] for _ in range(40)]
     assert len(set(taken)) == 40
     # 40 draws in increasing (or decreasing) order by chance: less than one in 10^47.
     assert taken != sorted(taken) and taken != sorted(taken, reverse=True)
@@ -66,9 +66,9 @@ def test_deleting_the_row_that_names_a_slot_zeroes_it_where_it_stands_by_any_pat
                         registration_id,
                         number,
                         int(for_participant is None),
-                        slots.put(connection, secrets.token_bytes(80)),
-                        None if for_participant is None else slots.put(connection, for_participant),
-                        slots.put(connection, secrets.token_bytes(105)),
+                        slots.put_together(connection, [secrets.token_bytes(80)])[0],
+                        None if for_participant is None else slots.put_together(connection, [for_participant])[0],
+                        slots.put_together(connection, [secrets.token_bytes(105)])[0],
                     ),
                 )
         named = [

@@ -24,11 +24,6 @@ from app.storage.connection import Connection
 SLOTS_AT_ONCE = 64  # appended together when too few slots of a length are free
 
 
-def put(connection: Connection, content: bytes) -> int:
-    """Inside a write transaction: write ``content`` into a free slot of its length and return the slot."""
-    return put_together(connection, [content])[0]
-
-
 def put_together(connection: Connection, contents: Sequence[bytes]) -> list[int]:
     """Inside a write transaction: write the values of one record into free slots, and return them in order.
 
