@@ -32,8 +32,8 @@ SELECT source, registration_id, name, content FROM (
 INSERT INTO sealed_slots (slot, length, used, content) SELECT slot, length(content), 1, content FROM moving ORDER BY slot;
 CREATE INDEX temp.moving_by_source ON moving (source, registration_id, name);
 
--- Each slot is named by one row: slots.put_together takes a free one and marks it used. No UNIQUE index checks it, since it
--- would be one more B-tree write for every value stored.
+-- Each slot is named by one row: slots.put_together takes a free one and marks it used. No UNIQUE index checks
+-- it, since it would be one more B-tree write for every value stored.
 CREATE TABLE data_key_slots (
     registration_id TEXT NOT NULL REFERENCES registrations(id) ON DELETE CASCADE,
     id              TEXT NOT NULL,
