@@ -173,3 +173,24 @@ def test_the_migration_moves_every_stored_value_into_slots_in_random_order_and_s
         assert connection.execute("PRAGMA freelist_count").fetchone()[0] == 0
     finally:
         connection.close()
+
+
+def test_a_checkpoint_that_readers_keep_from_emptying_the_wal_marks_the_nightly_scrub(demo_instance, monkeypatch):
+    with opened(demo_instance.path) as (instance, connection):
+        register_one(connection, instance)
+        wal = demo_instance.path / f"{db.DATABASE_FILE}-wal"
+        assert db.checkpoint(connection) and wal.stat().st_size == 0, "with no reader the WAL is emptied"
+        db.scrub(connection)
+        reader = instance.connect()
+        try:
+            reader.execute("BEGIN")
+            reader.execute("SELECT count(*) FROM registrations").fetchone()  # a snapshot held open
+            register_one(connection, instance)  # the WAL now holds pages the reader's snapshot does not see
+            monkeypatch.setattr(db, "CHECKPOINT_PATIENCE_SECONDS", 0.0)
+            connection.execute("PRAGMA busy_timeout = 0")  # busy at once, rather than after the connection's wait
+            assert not db.checkpoint(connection)
+            assert wal.stat().st_size > 0
+            assert db.scrub_pending(connection), "the WAL not emptied now is left to the nightly scrub"
+        finally:
+            reader.close()
+        assert db.checkpoint(connection) and wal.stat().st_size == 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import time
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
@@ -109,18 +110,36 @@ def scrub(connection: Connection) -> None:
     main file and empties the WAL. It costs a rewrite of the whole file, which is why sealed values live in
     slots (app.storage.slots) and their destruction needs only checkpoint().
     """
-    # Cleared first: whatever is deleted while the rewrite runs is either rewritten away or marks it again.
+    # Cleared first: whatever is deleted while the rewrite runs is either rewritten away or marks it again, and
+    # so does a final checkpoint that could not empty the WAL. The first one only makes the WAL small to rewrite.
     connection.execute("DELETE FROM scrub_pending")
     connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     connection.execute("VACUUM")
-    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    checkpoint(connection)
 
 
-def checkpoint(connection: Connection) -> None:
+# How long a checkpoint after a destruction keeps trying to empty the WAL while readers hold older snapshots.
+CHECKPOINT_PATIENCE_SECONDS = 10.0
+
+
+def checkpoint(connection: Connection) -> bool:
     """After destroying values in their slots (app.storage.slots): copy the WAL into the file and empty it, so
-    that no earlier version of a page, which still held them, stays in the WAL. Waits for readers of older
-    snapshots, as long as the connection's busy timeout."""
-    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    that no earlier version of a page, which still held them, stays in the WAL. Returns whether it did.
+
+    While other connections read, SQLite can answer busy at once, having emptied nothing: a server under load
+    does so often. So it tries again, a hundredth of a second apart, for CHECKPOINT_PATIENCE_SECONDS; if the WAL
+    still could not be emptied, the file is marked for the nightly purge's scrub, which empties it.
+    """
+    deadline = connection.clock.monotonic() + CHECKPOINT_PATIENCE_SECONDS
+    while True:
+        busy, _frames, _copied = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        if not busy:
+            return True
+        if connection.clock.monotonic() >= deadline:
+            with transaction(connection):
+                connection.execute("INSERT OR IGNORE INTO scrub_pending (id) VALUES (1)")
+            return False
+        time.sleep(0.01)
 
 
 @contextlib.contextmanager
