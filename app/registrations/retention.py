@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -84,6 +85,11 @@ def _no_progress(_step: str) -> None:
 # milliseconds at most, so registrations arriving meanwhile wait that long, never the whole purge.
 BATCH = 200
 MESSAGES_BATCH = 500
+# Between two batches the purge lets go of the write lock this long. A registration waiting for the lock polls
+# for it through SQLite's busy handler, which sleeps up to 100 ms between tries once it has waited a quarter of a
+# second; a purge that took the lock again at once would keep finding it free first, and starve the waiting ones
+# for seconds (`python -m benchmarks.scale`, the slowest registration beside a purge).
+PAUSE_BETWEEN_BATCHES_SECONDS = 0.1
 
 
 def purge(
@@ -127,6 +133,8 @@ def _purge(
     due = _due(connection, event, on_day)
     ordered = sorted(due)
     for number, start in enumerate(range(0, len(ordered), BATCH), 1):
+        if number > 1:
+            time.sleep(PAUSE_BETWEEN_BATCHES_SECONDS)
         progress(f"batch {number}")
         batch = ordered[start : start + BATCH]
         with _batch_transaction(connection, dry_run):
@@ -305,6 +313,8 @@ def _purge_messages(connection: Connection, event: Event, on_day: datetime.date,
         return connection.execute(f"SELECT count(*) FROM message_slots WHERE {of_event}", (event.id,)).fetchone()[0]  # noqa: S608
     total = 0
     while True:
+        if total:
+            time.sleep(PAUSE_BETWEEN_BATCHES_SECONDS)
         with db.destroying(connection):
             chosen = (
                 f"(registration_id, number) IN (SELECT registration_id, number FROM message_slots WHERE {of_event}"  # noqa: S608
